@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from okrplatform.tenancy.views import members, organizations
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# Organisation-scoped apps: each app's urls are mounted under /<org_slug>/ so the tenancy
+# middleware resolves the organisation for every one of their views.
+ORGANIZATION_URLS = [
+    path("", include("okrplatform.tenancy.urls")),
+]
+
+urlpatterns = [
+    path("", organizations.home_redirect, name="root"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("okrplatform.accounts.urls")),
+    path("organizations/", organizations.organization_list, name="organizations"),
+    path("invitations/<str:token>/", members.invitation_accept, name="invitation-accept"),
+    path("<slug:org_slug>/", include(ORGANIZATION_URLS)),
+]
