@@ -13,6 +13,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 # middleware resolves the organisation for every one of their views.
 ORGANIZATION_URLS = [
     path("", include("okrplatform.tenancy.urls")),
+    path("kpis/", include("kpis.urls")),
+    path("boards/", include("boards.urls")),
 ]
 
 urlpatterns = [

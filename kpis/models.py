@@ -1,0 +1,197 @@
+"""KPIs: health metrics of business as usual, their target ranges over time, and their values.
+
+A KPI keeps a small denormalised summary of its current state (latest value, health, since
+when) so boards read one row per KPI; the summary is updated by ``kpis.services`` at write time
+for O(values written), never O(history).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from okrplatform.tenancy.scope import TenantModel
+
+
+class UnitKind(models.TextChoices):
+    NUMBER = "number", "Plain number"
+    PERCENTAGE = "percentage", "Percentage"
+    CURRENCY = "currency", "Currency"
+    DURATION = "duration", "Duration (minutes)"
+    CUSTOM = "custom", "Custom suffix"
+
+
+class UpdateFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+
+
+class Aggregation(models.TextChoices):
+    LAST = "last", "Last value"
+    SUM = "sum", "Sum"
+    AVERAGE = "average", "Average"
+    MIN = "min", "Minimum"
+    MAX = "max", "Maximum"
+
+
+class Health(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    AT_RISK = "at_risk", "At risk"
+    UNHEALTHY = "unhealthy", "Unhealthy"
+    NO_DATA = "no_data", "No data"
+
+
+class TargetKind(models.TextChoices):
+    AT_LEAST = "at_least", "Stay at or above"
+    AT_MOST = "at_most", "Stay at or below"
+    BETWEEN = "between", "Stay between"
+
+
+class ValueSource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    IMPORT = "import", "CSV import"
+    API = "api", "REST API"
+    INTEGRATION = "integration", "Integration"
+
+
+VALUE_MAX_DIGITS = 20
+VALUE_DECIMAL_PLACES = 6
+
+
+def value_field(**kwargs: object) -> models.DecimalField:  # type: ignore[type-arg]
+    return models.DecimalField(
+        max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, **kwargs  # type: ignore[arg-type]
+    )
+
+
+class KPI(TenantModel):
+    name = models.CharField(max_length=200)
+    key = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="A stable key of your choosing for scripts and the API (e.g. support-reply-time).",
+    )
+    description = models.TextField(blank=True, help_text="How it is measured, and where from.")
+    owner_team = models.ForeignKey(
+        "tenancy.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="kpis"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit_kind = models.CharField(max_length=12, choices=UnitKind.choices, default=UnitKind.NUMBER)
+    currency_code = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. EUR")
+    unit_suffix = models.CharField(max_length=20, blank=True, help_text="e.g. tickets, NPS, users")
+    decimal_places = models.PositiveSmallIntegerField(default=0)
+    update_frequency = models.CharField(
+        max_length=10, choices=UpdateFrequency.choices, default=UpdateFrequency.MONTHLY
+    )
+    aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.LAST)
+    hysteresis_periods = models.PositiveSmallIntegerField(
+        default=1, help_text="Health changes only after this many consecutive periods agree."
+    )
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Current state, maintained by kpis.services when values or targets change.
+    health = models.CharField(max_length=10, choices=Health.choices, default=Health.NO_DATA)
+    health_since = models.DateTimeField(null=True, blank=True)
+    latest_value = value_field(null=True, blank=True)
+    latest_value_at = models.DateTimeField(null=True, blank=True, help_text="Timestamp of the newest point")
+    last_recorded_at = models.DateTimeField(null=True, blank=True, help_text="When a value last arrived")
+
+    class Meta:
+        verbose_name = "KPI"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("key"), condition=~models.Q(key=""), name="kpi_key_unique_per_organization"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "archived", "health"], name="kpi_org_health_idx"),
+            models.Index(fields=["organization", "owner_team"], name="kpi_org_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KPITarget(TenantModel):
+    """The target range that holds from ``effective_from`` (a period start) until the next one."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="targets")
+    kind = models.CharField(max_length=10, choices=TargetKind.choices)
+    lower = value_field(null=True, blank=True, help_text="X in “stay at or above X”")
+    upper = value_field(null=True, blank=True, help_text="Y in “stay at or below Y”")
+    tolerance = value_field(
+        null=True, blank=True,
+        help_text="Values this far outside the range are “at risk” rather than unhealthy.",
+    )
+    effective_from = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kpi", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kpi", "effective_from"], name="kpi_target_unique_per_period"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="between") | models.Q(lower__lte=models.F("upper")),
+                name="kpi_target_between_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.get_kind_display()} from {self.effective_from}"
+
+
+class KPIValue(TenantModel):
+    """One point of a KPI's time series; unique per (KPI, timestamp): writing it again updates it."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="values")
+    timestamp = models.DateTimeField()
+    value = value_field()
+    source = models.CharField(max_length=12, choices=ValueSource.choices, default=ValueSource.MANUAL)
+    note = models.CharField(max_length=500, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "KPI value"
+        ordering = ["kpi", "-timestamp"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kpi", "timestamp"], name="kpi_value_unique_per_timestamp"
+            )
+        ]
+        indexes = [models.Index(fields=["kpi", "-timestamp"], name="kpi_value_kpi_ts_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} @ {self.timestamp:%Y-%m-%d}: {self.value}"
+
+
+class HealthChange(TenantModel):
+    """Every change of a KPI's health, with the period and value that caused it."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="health_changes")
+    from_health = models.CharField(max_length=10, choices=Health.choices)
+    to_health = models.CharField(max_length=10, choices=Health.choices)
+    changed_at = models.DateTimeField()
+    period_start = models.DateField(null=True, blank=True)
+    value = value_field(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at"]
+        indexes = [
+            models.Index(fields=["organization", "-changed_at"], name="health_change_org_idx"),
+            models.Index(fields=["kpi", "-changed_at"], name="health_change_kpi_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.from_health} → {self.to_health}"
