@@ -1,0 +1,68 @@
+"""Two organisations full of objects, for the tenant-isolation suite.
+
+Everything organisation A owns carries the marker ``QZALPHA`` in its visible text, so a page
+rendered for organisation B can be searched for any leaked row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from okrplatform.tenancy.models import Invitation, Membership, Organization, Team
+from okrplatform.tenancy.roles import Role
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+    UserFactory,
+)
+
+MARKER = "QZALPHA"
+
+
+@dataclass
+class TenantWorld:
+    """One organisation's objects, reachable by the names the URL kwargs builders use."""
+
+    organization: Organization
+    owner: Membership
+    member: Membership
+    team: Team
+    invitation: Invitation
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["extra"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def build_world(slug: str, marker: str) -> TenantWorld:
+    organization = OrganizationFactory(name=f"{marker} Org", slug=slug, ultimate_goal=f"{marker} goal")
+    owner = MembershipFactory(
+        organization=organization,
+        role=Role.OWNER,
+        user=UserFactory(full_name=f"{marker} Owner", email=f"owner@{slug}.test"),
+    )
+    member = MembershipFactory(
+        organization=organization,
+        role=Role.MEMBER,
+        user=UserFactory(full_name=f"{marker} Member", email=f"member@{slug}.test"),
+    )
+    parent = TeamFactory(organization=organization, name=f"{marker} Parent Team")
+    team = TeamFactory(organization=organization, name=f"{marker} Team", parent=parent, lead=member.user)
+    TeamMembershipFactory(team=team, user=member.user)
+    invitation = InvitationFactory(organization=organization, email=f"{marker.lower()}@{slug}.test")
+    world = TenantWorld(organization, owner, member, team, invitation)
+    for extend in WORLD_EXTENSIONS:
+        extend(world, marker)
+    return world
+
+
+# Features add their objects here: a function (world, marker) -> None that stores what it builds
+# in ``world.extra`` so the kwargs builders in test_isolation.py can reach it.
+WORLD_EXTENSIONS: list[Any] = []
