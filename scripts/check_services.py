@@ -8,10 +8,18 @@ import sys
 from urllib.parse import urlparse
 
 SERVICES = [
-    ("PostgreSQL", os.environ.get("DATABASE_URL", ""), 5432,
-     "start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"),
-    ("Redis", os.environ.get("CELERY_BROKER_URL", ""), 6379,
-     "start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''"),
+    (
+        "PostgreSQL",
+        os.environ.get("DATABASE_URL", ""),
+        5432,
+        "start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    ),
+    (
+        "Redis",
+        os.environ.get("CELERY_BROKER_URL", ""),
+        6379,
+        "start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''",
+    ),
 ]
 
 
@@ -22,7 +30,10 @@ def main() -> int:
         try:
             socket.create_connection((host, port), timeout=3).close()
         except OSError:
-            print(f"make test needs {name} at {host}:{port}, and it is not reachable — {hint}", file=sys.stderr)
+            print(
+                f"make test needs {name} at {host}:{port}, and it is not reachable — {hint}",
+                file=sys.stderr,
+            )
             return 1
     return 0
 

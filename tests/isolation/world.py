@@ -42,7 +42,9 @@ class TenantWorld:
 
 
 def build_world(slug: str, marker: str) -> TenantWorld:
-    organization = OrganizationFactory(name=f"{marker} Org", slug=slug, ultimate_goal=f"{marker} goal")
+    organization = OrganizationFactory(
+        name=f"{marker} Org", slug=slug, ultimate_goal=f"{marker} goal"
+    )
     owner = MembershipFactory(
         organization=organization,
         role=Role.OWNER,
@@ -54,7 +56,9 @@ def build_world(slug: str, marker: str) -> TenantWorld:
         user=UserFactory(full_name=f"{marker} Member", email=f"member@{slug}.test"),
     )
     parent = TeamFactory(organization=organization, name=f"{marker} Parent Team")
-    team = TeamFactory(organization=organization, name=f"{marker} Team", parent=parent, lead=member.user)
+    team = TeamFactory(
+        organization=organization, name=f"{marker} Team", parent=parent, lead=member.user
+    )
     TeamMembershipFactory(team=team, user=member.user)
     invitation = InvitationFactory(organization=organization, email=f"{marker.lower()}@{slug}.test")
     world = TenantWorld(organization, owner, member, team, invitation)
