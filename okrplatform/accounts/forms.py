@@ -10,17 +10,31 @@ from .models import User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
 
 class SignUpForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150)
-    email = forms.EmailField(label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = forms.EmailField(
+        label="Work email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     organization_name = forms.CharField(label="Organisation name", max_length=120)
     organization_slug = forms.SlugField(
-        label="Web address", max_length=60, required=False,
+        label="Web address",
+        max_length=60,
+        required=False,
         help_text="Letters, digits and dashes; leave empty to derive it from the name.",
     )
 
@@ -33,7 +47,9 @@ class SignUpForm(forms.Form):
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists; log in instead.")
+            raise forms.ValidationError(
+                "An account with this email already exists; log in instead."
+            )
         return email
 
     def clean(self) -> dict[str, Any]:

@@ -16,20 +16,28 @@ from . import services
 from .forms import SignUpForm
 
 
-
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     """Create an account and an organisation, or an account that joins through an invitation."""
     token = request.GET.get("invitation", "")
-    invitation = Invitation.unscoped.select_related("organization").filter(token=token).first() if token else None
-    form = SignUpForm(request.POST or None, invited=invitation is not None,
-                      initial={"email": invitation.email} if invitation else None)
+    invitation = (
+        Invitation.unscoped.select_related("organization").filter(token=token).first()
+        if token
+        else None
+    )
+    form = SignUpForm(
+        request.POST or None,
+        invited=invitation is not None,
+        initial={"email": invitation.email} if invitation else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
                 user, organization = services.user_sign_up(
-                    full_name=data["full_name"], email=data["email"], password=data["password1"],
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    password=data["password1"],
                     organization_name=data.get("organization_name"),
                     organization_slug=data.get("organization_slug", ""),
                 )

@@ -43,5 +43,13 @@ class TeamMembershipAdmin(UnscopedAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(UnscopedAdmin):
-    list_display = ["email", "organization", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_display = [
+        "email",
+        "organization",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
     exclude = ["token"]

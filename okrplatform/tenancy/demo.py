@@ -69,9 +69,14 @@ def seed_demo_organization() -> tuple[DemoLogin, bool]:
         teams: dict[str, Team] = {}
         for name, parent, lead_email in TEAMS:
             teams[name] = Team.objects.create(
-                organization=organization, name=name, parent=teams.get(parent or ""), lead=users[lead_email]
+                organization=organization,
+                name=name,
+                parent=teams.get(parent or ""),
+                lead=users[lead_email],
             )
         for _name, email, _role, team_name in PEOPLE:
             if team_name:
-                TeamMembership.objects.create(organization=organization, team=teams[team_name], user=users[email])
+                TeamMembership.objects.create(
+                    organization=organization, team=teams[team_name], user=users[email]
+                )
     return login, True

@@ -46,12 +46,20 @@ class TeamChoiceField(forms.ModelChoiceField[Team]):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     parent = TeamChoiceField(
-        label="Parent team", queryset=Team.objects.all(), required=False, empty_label="— top level —"
+        label="Parent team",
+        queryset=Team.objects.all(),
+        required=False,
+        empty_label="— top level —",
     )
     lead = forms.ModelChoiceField(
-        label="Team lead", queryset=users_of_organization(), required=False, empty_label="— nobody —"
+        label="Team lead",
+        queryset=users_of_organization(),
+        required=False,
+        empty_label="— nobody —",
     )
 
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
@@ -61,7 +69,9 @@ class TeamForm(forms.Form):
         # Show the tree indented; a team cannot be its own parent.
         ordered = team_tree(list(Team.objects.all()))
         parent_field.choices = [("", "— top level —")] + [
-            (t.pk, "\u2003" * depth + t.name) for t, depth in ordered if team is None or t.pk != team.pk
+            (t.pk, "\u2003" * depth + t.name)
+            for t, depth in ordered
+            if team is None or t.pk != team.pk
         ]
 
 

@@ -32,7 +32,9 @@ def require_action(request: HttpRequest, action: Action) -> Membership:
     return membership
 
 
-def action_required(action: Action, *, on_methods: tuple[str, ...] | None = None) -> Callable[[View], View]:
+def action_required(
+    action: Action, *, on_methods: tuple[str, ...] | None = None
+) -> Callable[[View], View]:
     """Decorate an org view: the member's role must allow ``action``.
 
     With ``on_methods`` the check only applies to those methods (e.g. reading a page is open to
@@ -53,4 +55,6 @@ def action_required(action: Action, *, on_methods: tuple[str, ...] | None = None
     return decorator
 
 
-content_editors_on_post = functools.partial(action_required, Action.EDIT_CONTENT, on_methods=("POST",))
+content_editors_on_post = functools.partial(
+    action_required, Action.EDIT_CONTENT, on_methods=("POST",)
+)

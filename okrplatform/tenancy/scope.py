@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
-_current_organization_id: ContextVar[int | None] = ContextVar("current_organization_id", default=None)
+_current_organization_id: ContextVar[int | None] = ContextVar(
+    "current_organization_id", default=None
+)
 
 
 class TenantScopeError(RuntimeError):

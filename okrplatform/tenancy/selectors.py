@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 def memberships_of_user(user: User) -> QuerySet[Membership]:
     """Every organisation the user belongs to, for the organisation switcher (crosses tenants
     on purpose, and only ever for the user's own memberships)."""
-    return Membership.unscoped.filter(user=user).select_related("organization").order_by("organization__name")
+    return (
+        Membership.unscoped.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
 
 
 def member_list() -> QuerySet[Membership]:
@@ -35,14 +39,19 @@ def invitation_get(pk: int) -> Invitation | None:
 
 
 def team_list() -> QuerySet[Team]:
-    return Team.objects.select_related("lead", "parent").annotate(member_count=Count("team_memberships"))
+    return Team.objects.select_related("lead", "parent").annotate(
+        member_count=Count("team_memberships")
+    )
 
 
 def team_get(pk: int) -> Team | None:
     return (
         Team.objects.select_related("lead", "parent")
         .prefetch_related(
-            Prefetch("team_memberships", queryset=TeamMembership.objects.select_related("user").order_by("user__full_name")),
+            Prefetch(
+                "team_memberships",
+                queryset=TeamMembership.objects.select_related("user").order_by("user__full_name"),
+            ),
             Prefetch("children", queryset=Team.objects.order_by("name")),
         )
         .filter(pk=pk)

@@ -27,8 +27,21 @@ if TYPE_CHECKING:
 
 # Top-level URL segments an organisation slug must never shadow.
 RESERVED_SLUGS = frozenset(
-    {"accounts", "admin", "api", "static", "media", "invitations", "organizations", "healthz",
-     "favicon.ico", "robots.txt", "new", "settings", "__debug__"}
+    {
+        "accounts",
+        "admin",
+        "api",
+        "static",
+        "media",
+        "invitations",
+        "organizations",
+        "healthz",
+        "favicon.ico",
+        "robots.txt",
+        "new",
+        "settings",
+        "__debug__",
+    }
 )
 
 
@@ -49,7 +62,9 @@ def organization_slug_validate(slug: str) -> None:
 
 
 @transaction.atomic
-def organization_create(*, name: str, slug: str = "", owner: User, ultimate_goal: str = "") -> Organization:
+def organization_create(
+    *, name: str, slug: str = "", owner: User, ultimate_goal: str = ""
+) -> Organization:
     """Create an organisation with ``owner`` as its first owner."""
     slug = slugify(slug or name)[:60]
     organization_slug_validate(slug)
@@ -65,9 +80,7 @@ def organization_create(*, name: str, slug: str = "", owner: User, ultimate_goal
 
 
 @transaction.atomic
-def organization_update(
-    *, actor: Membership, name: str, ultimate_goal: str
-) -> Organization:
+def organization_update(*, actor: Membership, name: str, ultimate_goal: str) -> Organization:
     _require(actor, Action.MANAGE_ORGANIZATION)
     organization = actor.organization
     organization.name = name.strip()
@@ -91,11 +104,23 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise DomainError(f"“{role}” is not a role.", field="role")
     touches_owner = Role.OWNER in (role, membership.role)
     if touches_owner and not actor.can(Action.GRANT_OWNER):
-        raise PermissionDeniedError("Only an owner can make someone an owner or change an owner's role.")
+        raise PermissionDeniedError(
+            "Only an owner can make someone an owner or change an owner's role."
+        )
     # Lock the owners so two concurrent demotions cannot both pass the last-owner check.
-    list(Membership.unscoped.select_for_update().filter(organization_id=membership.organization_id, role=Role.OWNER))
-    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.organization) <= 1:
-        raise DomainError("An organisation needs at least one owner: make someone else an owner first.")
+    list(
+        Membership.unscoped.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
+    if (
+        membership.role == Role.OWNER
+        and role != Role.OWNER
+        and _owner_count(membership.organization) <= 1
+    ):
+        raise DomainError(
+            "An organisation needs at least one owner: make someone else an owner first."
+        )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -107,9 +132,15 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         _require(actor, Action.MANAGE_MEMBERS)
         if ROLE_RANK[membership.role] > ROLE_RANK[actor.role]:
             raise PermissionDeniedError("You cannot remove someone with a higher role than yours.")
-    list(Membership.unscoped.select_for_update().filter(organization_id=membership.organization_id, role=Role.OWNER))
+    list(
+        Membership.unscoped.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
     if membership.role == Role.OWNER and _owner_count(membership.organization) <= 1:
-        raise DomainError("This is the last owner: make someone else an owner before removing them.")
+        raise DomainError(
+            "This is the last owner: make someone else an owner before removing them."
+        )
     TeamMembership.unscoped.filter(
         organization_id=membership.organization_id, user_id=membership.user_id
     ).delete()
@@ -173,7 +204,10 @@ def invitation_check(invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
     invitation = (
-        Invitation.unscoped.select_for_update().select_related("organization").filter(token=token).first()
+        Invitation.unscoped.select_for_update()
+        .select_related("organization")
+        .filter(token=token)
+        .first()
     )
     if invitation is None:
         raise DomainError("This invitation link is not valid.")
@@ -202,7 +236,9 @@ def _validate_team_parent(team: Team | None, parent: Team | None) -> None:
     ancestor: Team | None = parent
     while ancestor is not None:
         if ancestor.pk == team.pk:
-            raise DomainError("A team cannot sit below itself or one of its sub-teams.", field="parent")
+            raise DomainError(
+                "A team cannot sit below itself or one of its sub-teams.", field="parent"
+            )
         ancestor = ancestor.parent
 
 
@@ -210,7 +246,11 @@ def _validate_team_name(organization: Organization, name: str, exclude_pk: int |
     name = name.strip()
     if not name:
         raise DomainError("Give the team a name.", field="name")
-    taken = Team.unscoped.filter(organization=organization).annotate(lname=Lower("name")).filter(lname=name.lower())
+    taken = (
+        Team.unscoped.filter(organization=organization)
+        .annotate(lname=Lower("name"))
+        .filter(lname=name.lower())
+    )
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
@@ -225,13 +265,20 @@ def _validate_same_organization(organization: Organization, **objects: object) -
 
 
 def _validate_lead(organization: Organization, lead: User | None) -> None:
-    if lead is not None and not Membership.unscoped.filter(organization=organization, user=lead).exists():
+    if (
+        lead is not None
+        and not Membership.unscoped.filter(organization=organization, user=lead).exists()
+    ):
         raise DomainError("The team lead must be a member of the organisation.", field="lead")
 
 
 @transaction.atomic
 def team_create(
-    *, actor: Membership, name: str, description: str = "", parent: Team | None = None,
+    *,
+    actor: Membership,
+    name: str,
+    description: str = "",
+    parent: Team | None = None,
     lead: User | None = None,
 ) -> Team:
     _require(actor, Action.MANAGE_TEAMS)
@@ -252,7 +299,12 @@ def team_create(
 
 @transaction.atomic
 def team_update(
-    *, actor: Membership, team: Team, name: str, description: str, parent: Team | None,
+    *,
+    actor: Membership,
+    team: Team,
+    name: str,
+    description: str,
+    parent: Team | None,
     lead: User | None,
 ) -> Team:
     _require(actor, Action.MANAGE_TEAMS)

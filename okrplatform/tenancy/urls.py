@@ -18,5 +18,9 @@ urlpatterns = [
     path("teams/<int:pk>/edit/", teams.team_edit, name="team-edit"),
     path("teams/<int:pk>/delete/", teams.team_delete, name="team-delete"),
     path("teams/<int:pk>/members/", teams.team_member_add, name="team-member-add"),
-    path("teams/<int:pk>/members/<int:user_pk>/remove/", teams.team_member_remove, name="team-member-remove"),
+    path(
+        "teams/<int:pk>/members/<int:user_pk>/remove/",
+        teams.team_member_remove,
+        name="team-member-remove",
+    ),
 ]

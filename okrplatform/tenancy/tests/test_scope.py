@@ -37,7 +37,9 @@ def test_queryset_built_outside_a_scope_runs_against_the_scope_that_evaluates_it
         assert [team.name for team in queryset.all()] == ["A"]
 
 
-def test_unscoped_manager_is_the_named_escape_hatch(org: Organization, other_org: Organization) -> None:
+def test_unscoped_manager_is_the_named_escape_hatch(
+    org: Organization, other_org: Organization
+) -> None:
     TeamFactory(organization=org)
     TeamFactory(organization=other_org)
     assert Team.unscoped.count() == 2

@@ -19,7 +19,9 @@ from ..permissions import action_required, current_membership
 from ..roles import Action, Role
 
 
-def _member_page(request: HttpRequest, invitation_form: InvitationForm, status: int = 200) -> HttpResponse:
+def _member_page(
+    request: HttpRequest, invitation_form: InvitationForm, status: int = 200
+) -> HttpResponse:
     membership = current_membership(request)
     can_manage = membership.can(Action.MANAGE_MEMBERS)
     context = {
@@ -40,14 +42,20 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 invitation = services.invitation_create(
-                    actor=current_membership(request), email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+                    actor=current_membership(request),
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
                 )
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                accept_url = request.build_absolute_uri(reverse("invitation-accept", args=[invitation.token]))
+                accept_url = request.build_absolute_uri(
+                    reverse("invitation-accept", args=[invitation.token])
+                )
                 tasks.invitation_email_send.delay_on_commit(
-                    organization_id=invitation.organization_id, invitation_id=invitation.pk, accept_url=accept_url
+                    organization_id=invitation.organization_id,
+                    invitation_id=invitation.pk,
+                    accept_url=accept_url,
                 )
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("tenancy:member-list", org_slug=org_slug)
@@ -66,7 +74,11 @@ def member_change_role(request: HttpRequest, org_slug: str, pk: int) -> HttpResp
         messages.error(request, "Choose one of the roles.")
     else:
         try:
-            services.membership_change_role(actor=current_membership(request), membership=membership, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                actor=current_membership(request),
+                membership=membership,
+                role=form.cleaned_data["role"],
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -111,7 +123,9 @@ def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the invitation email. Not under an organisation: the guest is not a member yet."""
-    invitation = Invitation.unscoped.select_related("organization", "invited_by").filter(token=token).first()
+    invitation = (
+        Invitation.unscoped.select_related("organization", "invited_by").filter(token=token).first()
+    )
     if invitation is None:
         raise Http404("This invitation link is not valid.")
     problem = None
@@ -131,4 +145,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"Welcome to {membership.organization.name}!")
             return redirect("tenancy:home", org_slug=membership.organization.slug)
     status = 400 if problem and request.method == "POST" else 200
-    return render(request, "tenancy/invitation_accept.html", {"invitation": invitation, "problem": problem}, status=status)
+    return render(
+        request,
+        "tenancy/invitation_accept.html",
+        {"invitation": invitation, "problem": problem},
+        status=status,
+    )

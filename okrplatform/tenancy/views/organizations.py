@@ -40,7 +40,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(
-                name=form.cleaned_data["name"], slug=form.cleaned_data["slug"], owner=request.user  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
+                owner=request.user,  # type: ignore[arg-type]
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -48,7 +50,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{organization.name} is ready. Invite your colleagues next.")
             return redirect("tenancy:member-list", org_slug=organization.slug)
     memberships = selectors.memberships_of_user(request.user)  # type: ignore[arg-type]
-    return render(request, "tenancy/organization_list.html", {"memberships": memberships, "form": form})
+    return render(
+        request, "tenancy/organization_list.html", {"memberships": memberships, "form": form}
+    )
 
 
 def organization_home(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -59,7 +63,8 @@ def organization_home(request: HttpRequest, org_slug: str) -> HttpResponse:
         "member_count": selectors.member_list().count(),
         "team_tree": selectors.team_tree(teams),
         "pending_invitation_count": selectors.pending_invitations().count()
-        if membership.can(Action.MANAGE_MEMBERS) else 0,
+        if membership.can(Action.MANAGE_MEMBERS)
+        else 0,
     }
     return render(request, "tenancy/organization_home.html", context)
 
@@ -70,7 +75,8 @@ def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     membership = current_membership(request)
     organization = membership.organization
     form = OrganizationSettingsForm(
-        request.POST or None, initial={"name": organization.name, "ultimate_goal": organization.ultimate_goal}
+        request.POST or None,
+        initial={"name": organization.name, "ultimate_goal": organization.ultimate_goal},
     )
     if not membership.can(Action.MANAGE_ORGANIZATION):
         for field in form.fields.values():

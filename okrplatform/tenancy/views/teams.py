@@ -38,14 +38,29 @@ def team_list(request: HttpRequest, org_slug: str) -> HttpResponse:
             return redirect("tenancy:team-detail", org_slug=org_slug, pk=team.pk)
     teams = list(selectors.team_list())
     status = 400 if request.method == "POST" else 200
-    return render(request, "tenancy/team_list.html", {"team_tree": selectors.team_tree(teams), "form": form}, status=status)
+    return render(
+        request,
+        "tenancy/team_list.html",
+        {"team_tree": selectors.team_tree(teams), "form": form},
+        status=status,
+    )
 
 
 def team_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     team = _team_or_404(pk)
-    context = {"team": team, "member_form": TeamMemberAddForm(), "form": TeamForm(team=team, initial={
-        "name": team.name, "description": team.description, "parent": team.parent_id, "lead": team.lead_id,
-    })}
+    context = {
+        "team": team,
+        "member_form": TeamMemberAddForm(),
+        "form": TeamForm(
+            team=team,
+            initial={
+                "name": team.name,
+                "description": team.description,
+                "parent": team.parent_id,
+                "lead": team.lead_id,
+            },
+        ),
+    }
     return render(request, "tenancy/team_detail.html", context)
 
 
@@ -63,7 +78,12 @@ def team_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             messages.success(request, "Team saved.")
             return redirect("tenancy:team-detail", org_slug=org_slug, pk=pk)
     team = _team_or_404(pk)  # the failed update may have touched the instance
-    return render(request, "tenancy/team_detail.html", {"team": team, "form": form, "member_form": TeamMemberAddForm()}, status=400)
+    return render(
+        request,
+        "tenancy/team_detail.html",
+        {"team": team, "form": form, "member_form": TeamMemberAddForm()},
+        status=400,
+    )
 
 
 @action_required(Action.MANAGE_TEAMS)
@@ -84,7 +104,9 @@ def team_member_add(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
         messages.error(request, "Choose a member of the organisation.")
     else:
         try:
-            services.team_member_add(actor=current_membership(request), team=team, user=form.cleaned_data["user"])
+            services.team_member_add(
+                actor=current_membership(request), team=team, user=form.cleaned_data["user"]
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -96,9 +118,13 @@ def team_member_add(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
 @require_POST
 def team_member_remove(request: HttpRequest, org_slug: str, pk: int, user_pk: int) -> HttpResponse:
     team = _team_or_404(pk)
-    team_membership = next((tm for tm in team.team_memberships.all() if tm.user_id == user_pk), None)
+    team_membership = next(
+        (tm for tm in team.team_memberships.all() if tm.user_id == user_pk), None
+    )
     if team_membership is None:
         raise Http404("That person is not in this team.")
-    services.team_member_remove(actor=current_membership(request), team=team, user=team_membership.user)
+    services.team_member_remove(
+        actor=current_membership(request), team=team, user=team_membership.user
+    )
     messages.success(request, f"{team_membership.user} left {team.name}.")
     return redirect("tenancy:team-detail", org_slug=org_slug, pk=pk)
