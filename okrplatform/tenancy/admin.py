@@ -13,7 +13,8 @@ class UnscopedAdmin(admin.ModelAdmin[Any]):
     """Staff see every organisation's rows: the admin is the operator's tool, not a tenant's."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return self.model.unscoped.all()
+        queryset: QuerySet[Any] = self.model.unscoped.all()
+        return queryset
 
 
 @admin.register(Organization)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,12 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
-
-from .. import selectors, services, tasks
-from ..forms import InvitationForm, RoleForm
-from ..models import Invitation
-from ..permissions import action_required, current_membership
-from ..roles import Action, Role
+from okrplatform.tenancy import selectors, services, tasks
+from okrplatform.tenancy.forms import InvitationForm, RoleForm
+from okrplatform.tenancy.models import Invitation
+from okrplatform.tenancy.permissions import action_required, current_membership
+from okrplatform.tenancy.roles import Action, Role
 
 
 def _member_page(
@@ -52,10 +53,13 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
                 accept_url = request.build_absolute_uri(
                     reverse("invitation-accept", args=[invitation.token])
                 )
-                tasks.invitation_email_send.delay_on_commit(
-                    organization_id=invitation.organization_id,
-                    invitation_id=invitation.pk,
-                    accept_url=accept_url,
+                transaction.on_commit(
+                    partial(
+                        tasks.invitation_email_send.delay,
+                        organization_id=invitation.organization_id,
+                        invitation_id=invitation.pk,
+                        accept_url=accept_url,
+                    )
                 )
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("tenancy:member-list", org_slug=org_slug)
@@ -138,7 +142,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
         try:
             with transaction.atomic():
-                membership = services.invitation_accept(token=token, user=request.user)  # type: ignore[arg-type]
+                membership = services.invitation_accept(token=token, user=request.user)
         except DomainError as error:
             problem = error.message
         else:
