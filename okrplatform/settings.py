@@ -52,8 +52,9 @@ INSTALLED_APPS = [
     "okrplatform.accounts",
     "okrplatform.tenancy",
     "okrplatform.api",
-    "goals",
+    # Order matters for `seed_demo`: each app's demo builds on the ones before it.
     "kpis",
+    "goals",
     "boards",
     "integrations",
 ]
