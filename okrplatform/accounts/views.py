@@ -2,14 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
-from okrplatform.tenancy import services as tenancy_services
 from okrplatform.tenancy.models import Invitation
 
 from . import services
@@ -33,22 +31,18 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                user, organization = services.user_sign_up(
-                    full_name=data["full_name"],
-                    email=data["email"],
-                    password=data["password1"],
-                    organization_name=data.get("organization_name"),
-                    organization_slug=data.get("organization_slug", ""),
-                )
-                if invitation is not None:
-                    membership = tenancy_services.invitation_accept(token=token, user=user)
-                    organization = membership.organization
+            user, organization = services.user_sign_up(
+                full_name=data["full_name"],
+                email=data["email"],
+                password=data["password1"],
+                organization_name=data.get("organization_name", ""),
+                organization_slug=data.get("organization_slug", ""),
+                invitation_token=token if invitation is not None else "",
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            assert organization is not None
             messages.success(request, f"Welcome to {organization.name}!")
             return redirect("tenancy:home", org_slug=organization.slug)
     return render(request, "accounts/sign_up.html", {"form": form, "invitation": invitation})

@@ -16,7 +16,7 @@ DEMO_SLUG = "acme"
 DEMO_EMAIL = "demo@okrplatform.test"
 DEMO_PASSWORD = "demo-okr-2026"  # noqa: S105 - a published demo login, not a secret
 
-# (name, email, role, team)
+# Each person: name, email, role and team.
 PEOPLE = [
     ("Dana Demo", DEMO_EMAIL, Role.OWNER, None),
     ("Sam Rivera", "sam@acme.test", Role.ADMIN, "Sales"),
@@ -27,7 +27,7 @@ PEOPLE = [
     ("Grace Liu", "grace@acme.test", Role.VIEWER, None),
     ("Jonas Berg", "jonas@acme.test", Role.MEMBER, "Customer Success"),
 ]
-# (team, parent, lead email)
+# Each team: name, parent team and the email of its lead.
 TEAMS = [
     ("Sales", None, "sam@acme.test"),
     ("Marketing", None, "priya@acme.test"),

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from .models import Team
 from .roles import Role
@@ -64,22 +63,21 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        parent_field = self.fields["parent"]
-        assert isinstance(parent_field, TeamChoiceField)
-        # Show the tree indented; a team cannot be its own parent.
-        ordered = team_tree(list(Team.objects.all()))
-        parent_field.choices = [("", "— top level —")] + [
-            (t.pk, "\u2003" * depth + t.name)
-            for t, depth in ordered
-            if team is None or t.pk != team.pk
-        ]
+        # Show the tree indented, leaving out the team itself and its sub-teams: a team cannot
+        # sit below itself (the service enforces it too).
+        choices: list[tuple[int | str, str]] = [("", "— top level —")]
+        subtree_depth: int | None = None
+        for candidate, depth in team_tree(list(Team.objects.all())):
+            if subtree_depth is not None and depth > subtree_depth:
+                continue
+            subtree_depth = None
+            if team is not None and candidate.pk == team.pk:
+                subtree_depth = depth
+                continue
+            choices.append((candidate.pk, "\u2003" * depth + candidate.name))
+        cast(forms.ChoiceField, self.fields["parent"]).choices = choices
 
 
 class TeamMemberAddForm(forms.Form):
-    user = forms.ModelChoiceField(label="Member", queryset=get_user_model().objects.none())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        user_field = self.fields["user"]
-        assert isinstance(user_field, forms.ModelChoiceField)
-        user_field.queryset = users_of_organization()
+    # The queryset is scoped when it runs, so one built here serves every organisation.
+    user = forms.ModelChoiceField(label="Member", queryset=users_of_organization())

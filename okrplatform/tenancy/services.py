@@ -97,9 +97,21 @@ def _owner_count(organization: Organization) -> int:
         return Membership.objects.filter(role=Role.OWNER).count()
 
 
+def _lock_owners(membership: Membership) -> None:
+    """Lock the owners' rows, so two concurrent demotions cannot both pass the last-owner check,
+    and re-read the role under the lock (the caller's instance may be stale)."""
+    list(
+        Membership.unscoped.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
+    membership.refresh_from_db(fields=["role"])
+
+
 @transaction.atomic
 def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
     _require(actor, Action.MANAGE_MEMBERS)
+    _validate_same_organization(actor.organization, membership=membership)
     if role not in Role.values:
         raise DomainError(f"“{role}” is not a role.", field="role")
     touches_owner = Role.OWNER in (role, membership.role)
@@ -107,12 +119,7 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise PermissionDeniedError(
             "Only an owner can make someone an owner or change an owner's role."
         )
-    # Lock the owners so two concurrent demotions cannot both pass the last-owner check.
-    list(
-        Membership.unscoped.select_for_update().filter(
-            organization_id=membership.organization_id, role=Role.OWNER
-        )
-    )
+    _lock_owners(membership)
     if (
         membership.role == Role.OWNER
         and role != Role.OWNER
@@ -132,11 +139,8 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         _require(actor, Action.MANAGE_MEMBERS)
         if ROLE_RANK[membership.role] > ROLE_RANK[actor.role]:
             raise PermissionDeniedError("You cannot remove someone with a higher role than yours.")
-    list(
-        Membership.unscoped.select_for_update().filter(
-            organization_id=membership.organization_id, role=Role.OWNER
-        )
-    )
+    _validate_same_organization(actor.organization, membership=membership)
+    _lock_owners(membership)
     if membership.role == Role.OWNER and _owner_count(membership.organization) <= 1:
         raise DomainError(
             "This is the last owner: make someone else an owner before removing them."
@@ -144,6 +148,10 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
     TeamMembership.unscoped.filter(
         organization_id=membership.organization_id, user_id=membership.user_id
     ).delete()
+    # Someone who left cannot lead a team of the organisation any more.
+    Team.unscoped.filter(
+        organization_id=membership.organization_id, lead_id=membership.user_id
+    ).update(lead=None)
     membership.delete()
 
 
@@ -154,6 +162,8 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
 def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation:
     _require(actor, Action.MANAGE_MEMBERS)
     email = email.strip().lower()
+    if role not in Role.values:
+        raise DomainError(f"“{role}” is not a role.", field="role")
     if role == Role.OWNER and not actor.can(Action.GRANT_OWNER):
         raise PermissionDeniedError("Only an owner can invite another owner.", field="role")
     organization = actor.organization
@@ -168,9 +178,14 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
             raise DomainError(f"{email} already has a pending invitation.", field="email")
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-    return Invitation.objects.create(
-        organization=organization, email=email, role=role, invited_by=actor.user
-    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organization=organization, email=email, role=role, invited_by=actor.user
+            )
+    except IntegrityError as error:  # a concurrent request invited the same address first
+        raise DomainError(f"{email} already has a pending invitation.", field="email") from error
+    return invitation
 
 
 def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
@@ -186,8 +201,11 @@ def invitation_send(*, invitation: Invitation, accept_url: str) -> None:
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
     _require(actor, Action.MANAGE_MEMBERS)
+    _validate_same_organization(actor.organization, invitation=invitation)
     if invitation.accepted_at is not None:
         raise DomainError("This invitation was already accepted.")
+    if invitation.revoked_at is not None:
+        raise DomainError("This invitation was already withdrawn.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
 
@@ -216,6 +234,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise DomainError(
             f"This invitation was sent to {invitation.email}; log in with that address to accept it."
         )
+    membership: Membership
     membership, created = Membership.unscoped.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )
@@ -285,7 +304,7 @@ def team_create(
     organization = actor.organization
     _validate_same_organization(organization, parent=parent)
     _validate_lead(organization, lead)
-    team = Team.objects.create(
+    team: Team = Team.objects.create(
         organization=organization,
         name=_validate_team_name(organization, name, None),
         description=description,
@@ -336,6 +355,7 @@ def team_member_add(*, actor: Membership, team: Team, user: User) -> TeamMembers
     _validate_same_organization(organization, team=team)
     if not Membership.unscoped.filter(organization=organization, user=user).exists():
         raise DomainError("Only members of the organisation can join its teams.", field="user")
+    team_membership: TeamMembership
     team_membership, created = TeamMembership.objects.get_or_create(
         organization=organization, team=team, user=user
     )

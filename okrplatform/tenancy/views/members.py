@@ -16,7 +16,7 @@ from okrplatform.forms import add_domain_error
 from okrplatform.tenancy import selectors, services, tasks
 from okrplatform.tenancy.forms import InvitationForm, RoleForm
 from okrplatform.tenancy.models import Invitation
-from okrplatform.tenancy.permissions import action_required, current_membership
+from okrplatform.tenancy.permissions import action_required, current_membership, require_action
 from okrplatform.tenancy.roles import Action, Role
 
 
@@ -97,6 +97,8 @@ def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     membership = selectors.member_get(pk)
     if membership is None:
         raise Http404
+    if membership.pk != actor.pk:
+        require_action(request, Action.MANAGE_MEMBERS)  # 403 for viewers and members
     try:
         services.membership_remove(actor=actor, membership=membership)
     except DomainError as error:

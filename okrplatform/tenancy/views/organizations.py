@@ -10,19 +10,18 @@ from django.views.decorators.http import require_http_methods
 
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
-
-from .. import selectors, services
-from ..forms import OrganizationCreateForm, OrganizationSettingsForm
-from ..middleware import LAST_ORGANIZATION_SESSION_KEY
-from ..permissions import action_required, current_membership
-from ..roles import Action
+from okrplatform.tenancy import selectors, services
+from okrplatform.tenancy.forms import OrganizationCreateForm, OrganizationSettingsForm
+from okrplatform.tenancy.middleware import LAST_ORGANIZATION_SESSION_KEY
+from okrplatform.tenancy.permissions import action_required, current_membership
+from okrplatform.tenancy.roles import Action
 
 
 def home_redirect(request: HttpRequest) -> HttpResponse:
     """``/``: the last organisation used, the list of organisations, or the login page."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    memberships = list(selectors.memberships_of_user(request.user))  # type: ignore[arg-type]
+    memberships = list(selectors.memberships_of_user(request.user))
     last_slug = request.session.get(LAST_ORGANIZATION_SESSION_KEY)
     for membership in memberships:
         if membership.organization.slug == last_slug:

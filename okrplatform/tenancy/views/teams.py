@@ -9,12 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
-
-from .. import selectors, services
-from ..forms import TeamForm, TeamMemberAddForm
-from ..models import Team
-from ..permissions import action_required, current_membership
-from ..roles import Action
+from okrplatform.tenancy import selectors, services
+from okrplatform.tenancy.forms import TeamForm, TeamMemberAddForm
+from okrplatform.tenancy.models import Team
+from okrplatform.tenancy.permissions import action_required, current_membership
+from okrplatform.tenancy.roles import Action
 
 
 def _team_or_404(pk: int) -> Team:
