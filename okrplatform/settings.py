@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import django_stubs_ext
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets generic Django classes (ModelAdmin[Model], Manager[Model]) be subscripted at run time.
@@ -214,7 +215,9 @@ if PRODUCTION:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        # NONCE is django-csp's marker for the per-request nonce; the string "'nonce'" would be sent
+        # as is, and browsers reject it as an invalid source.
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
