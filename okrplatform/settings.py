@@ -255,6 +255,28 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "platform-heartbeat": {"task": "okrplatform.tenancy.tasks.heartbeat", "schedule": 60.0},
 }
 
+# --- Integrations ---------------------------------------------------------------------------
+# Fernet keys (comma-separated, newest first) that encrypt integration credentials at rest.
+# `manage.py rotate_credential_keys` re-encrypts everything with the first key.
+INTEGRATION_CREDENTIAL_KEYS = env.list("INTEGRATION_CREDENTIAL_KEYS", default=[])
+if PRODUCTION and not INTEGRATION_CREDENTIAL_KEYS:
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production needs INTEGRATION_CREDENTIAL_KEYS (generate one with "
+        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+    )
+# Private hosts (names, or CIDR networks) that a self-hosted deployment lets integrations reach.
+OUTBOUND_ALLOWED_PRIVATE_HOSTS = env.list("OUTBOUND_ALLOWED_PRIVATE_HOSTS", default=[])
+OUTBOUND_ALLOWED_PORTS = env.list("OUTBOUND_ALLOWED_PORTS", cast=int, default=[80, 443, 8080, 8443])
+CELERY_TASK_ROUTES = {"integrations.*": {"queue": "integrations"}}
+CELERY_BEAT_SCHEDULE["integrations-dispatch"] = {
+    "task": "integrations.dispatch_due_sources",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
+    "task": "integrations.sweep_expired_runs",
+    "schedule": 60.0,
+}
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
