@@ -85,3 +85,29 @@ class InvitationFactory(TenantFactory):
     organization = factory.SubFactory(OrganizationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.test")
     role = Role.MEMBER
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+class KPIFactory(TenantFactory):
+    class Meta:
+        model = "kpis.KPI"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"KPI {n}")
+    update_frequency = "monthly"
+    aggregation = "last"
+
+
+class KPITargetFactory(TenantFactory):
+    class Meta:
+        model = "kpis.KPITarget"
+
+    kpi = factory.SubFactory(KPIFactory)
+    organization = factory.SelfAttribute("kpi.organization")
+    kind = "at_least"
+    lower = 10
+    upper = None
+    tolerance = None
+    effective_from = factory.LazyFunction(lambda: __import__("datetime").date(2020, 1, 1))
