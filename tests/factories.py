@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import factory
@@ -110,4 +111,4 @@ class KPITargetFactory(TenantFactory):
     lower = 10
     upper = None
     tolerance = None
-    effective_from = factory.LazyFunction(lambda: __import__("datetime").date(2020, 1, 1))
+    effective_from = date(2020, 1, 1)
