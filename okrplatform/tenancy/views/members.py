@@ -97,14 +97,15 @@ def member_remove(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     membership = selectors.member_get(pk)
     if membership is None:
         raise Http404
-    if membership.pk != actor.pk:
+    leaving = membership.pk == actor.pk  # decided now: delete() clears the instance's pk
+    if not leaving:
         require_action(request, Action.MANAGE_MEMBERS)  # 403 for viewers and members
     try:
         services.membership_remove(actor=actor, membership=membership)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("tenancy:member-list", org_slug=org_slug)
-    if membership.pk == actor.pk:
+    if leaving:
         messages.success(request, f"You left {actor.organization.name}.")
         return redirect("organizations")
     messages.success(request, f"{membership.user} was removed from the organisation.")
