@@ -1,0 +1,350 @@
+"""The cards of a board: everything a KPI card shows, read in a constant number of queries.
+
+One query returns, per KPI, its denormalised current state, its owner team and person, the
+target that holds today and the values of its last ``SPARKLINE_PERIODS`` periods as an array
+(``ArraySubquery`` over the materialised period series on PostgreSQL; an index scan of a few
+rows per KPI however long the history). Board sections come from a second query and aligned OKR
+counts from the goals hook. SQLite, which has no arrays, gets the sparklines from one extra
+windowed query, so the count stays constant there too.
+
+Numbers and dates are formatted here, in Python: template filters dominated the render time of
+a 200-card board (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from kpis.formatting import format_number, format_target, format_value
+from kpis.models import KPI, Health, KPIPeriod, KPITarget, UnitKind, UpdateFrequency
+from kpis.periods import MONTH_NAMES, last_completed_period_start, period_bounds
+
+from .alignment import aligned_okr_counts
+from .models import Board, BoardSection
+from .sparkline import sparkline_svg
+
+SPARKLINE_PERIODS = 24
+OVERDUE = "overdue"
+HEALTH_FILTERS = [*Health.choices, (OVERDUE, "Overdue")]
+# Worst first: the sort a manager scanning for trouble wants.
+HEALTH_RANK: dict[str, int] = {
+    Health.UNHEALTHY: 0,
+    Health.AT_RISK: 1,
+    Health.NO_DATA: 2,
+    Health.HEALTHY: 3,
+}
+SORTS = {
+    "board": "Board order",
+    "name": "Name",
+    "health": "Health (worst first)",
+    "updated": "Last update (newest first)",
+}
+
+
+def overdue_q(now: datetime) -> Q:
+    """``kpis.health.is_overdue`` as a filter: nothing for the last completed period of the
+    KPI's frequency (a KPI created after that period ended is not overdue yet)."""
+    condition = Q(pk__in=[])
+    for frequency in UpdateFrequency.values:
+        due_from, due_to = period_bounds(frequency, last_completed_period_start(frequency, now))
+        condition |= Q(update_frequency=frequency) & (
+            Q(latest_value_at__lt=due_from) | Q(latest_value_at__isnull=True, created_at__lt=due_to)
+        )
+    return Q(archived=False) & condition
+
+
+@dataclass(slots=True)
+class KPIRow:
+    """One KPI as the card query returns it (attribute names fit ``kpis.formatting``)."""
+
+    id: int
+    name: str
+    unit_kind: str
+    currency_code: str
+    unit_suffix: str
+    decimal_places: int
+    health: str
+    latest_value: Decimal | None
+    last_recorded_at: datetime | None
+    is_overdue: bool
+    team_id: int | None
+    team_name: str | None
+    owner_name: str | None
+    owner_email: str | None
+    target_kind: str | None
+    target_lower: Decimal | None
+    target_upper: Decimal | None
+    spark: list[Decimal] | None = None  # newest first
+    section_id: int | None = None
+    position: int = 0
+
+
+@dataclass(slots=True)
+class Card:
+    kpi_id: int
+    name: str
+    url: str
+    value_text: str
+    target_text: str
+    health: str
+    health_label: str
+    overdue: bool
+    change_text: str
+    change_label: str
+    change_direction: str  # "up", "down", "flat" or "" (no previous period)
+    updated_text: str
+    updated_iso: str
+    team_id: int | None
+    team_name: str
+    owner_name: str
+    aligned_okrs: int | None
+    sparkline: SafeString
+    section_id: int | None
+    position: int
+    health_rank: int
+    updated_sort: float
+
+
+@dataclass
+class CardGroup:
+    section_id: int | None
+    title: str
+    cards: list[Card] = field(default_factory=list)
+
+
+@dataclass
+class BoardCards:
+    groups: list[CardGroup]
+    total: int
+    counts: dict[str, int]  # per health, plus "overdue"
+
+
+def _card_query(
+    board: Board | None, *, team_id: int | None, health: str, now: datetime
+) -> QuerySet[Any]:
+    kpis = KPI.objects.filter(archived=False)
+    extra: dict[str, Any] = {}
+    if board is not None:
+        # The filter's join to board items is reused by the F() below: one row per KPI.
+        kpis = kpis.filter(board_items__board=board)
+        extra = {"section_id": F("board_items__section_id"), "position": F("board_items__position")}
+    if team_id is not None:
+        kpis = kpis.filter(owner_team_id=team_id)
+    if health == OVERDUE:
+        kpis = kpis.filter(overdue_q(now))
+    elif health in Health.values:
+        kpis = kpis.filter(health=health)
+    target = KPITarget.objects.filter(
+        kpi=OuterRef("pk"), effective_from__lte=timezone.localdate(now)
+    ).order_by("-effective_from")
+    if connection.vendor == "postgresql":
+        extra["spark"] = ArraySubquery(
+            KPIPeriod.objects.filter(kpi=OuterRef("pk"))
+            .order_by("-period_start")
+            .values("value")[:SPARKLINE_PERIODS]
+        )
+    return kpis.values(
+        "id",
+        "name",
+        "unit_kind",
+        "currency_code",
+        "unit_suffix",
+        "decimal_places",
+        "health",
+        "latest_value",
+        "last_recorded_at",
+        is_overdue=Q(overdue_q(now)),
+        team_id=F("owner_team_id"),
+        team_name=F("owner_team__name"),
+        owner_name=F("owner__full_name"),
+        owner_email=F("owner__email"),
+        target_kind=Subquery(target.values("kind")[:1]),
+        target_lower=Subquery(target.values("lower")[:1]),
+        target_upper=Subquery(target.values("upper")[:1]),
+        **extra,
+    )
+
+
+def _fill_sparklines_portably(rows: list[KPIRow]) -> None:
+    """The sparkline arrays without ArraySubquery: one windowed query for every KPI at once."""
+    by_kpi: dict[int, list[Decimal]] = defaultdict(list)
+    ranked = (
+        KPIPeriod.objects.filter(kpi_id__in=[row.id for row in rows])
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("kpi_id"), order_by=F("period_start").desc())
+        )
+        .filter(rank__lte=SPARKLINE_PERIODS)
+        .order_by("kpi_id", "-period_start")
+        .values_list("kpi_id", "value")
+    )
+    for kpi_id, value in ranked:
+        by_kpi[kpi_id].append(value)
+    for row in rows:
+        row.spark = by_kpi.get(row.id, [])
+
+
+def kpi_rows(board: Board | None, *, team_id: int | None = None, health: str = "") -> list[KPIRow]:
+    now = timezone.now()
+    rows = [
+        KPIRow(**values) for values in _card_query(board, team_id=team_id, health=health, now=now)
+    ]
+    if rows and connection.vendor != "postgresql":
+        _fill_sparklines_portably(rows)
+    return rows
+
+
+# --- Formatting -----------------------------------------------------------------------------
+
+
+def _date_text(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {MONTH_NAMES[local.month - 1][:3]} {local.year}, {local:%H:%M}"
+
+
+def _change(row: KPIRow, spark: Sequence[Decimal]) -> tuple[str, str, str]:
+    """(text, words for screen readers, direction) of the newest period against the one before."""
+    if len(spark) < 2:
+        return "", "", ""
+    delta = spark[0] - spark[1]
+    if delta == 0:
+        return "→ no change", "No change on the previous period", "flat"
+    if row.unit_kind == UnitKind.PERCENTAGE:  # a change of a percentage is in points
+        amount = f"{format_number(abs(delta), row.decimal_places)} pts"
+    else:
+        amount = format_value(abs(delta), row)
+    if delta > 0:
+        return f"↑ {amount}", f"Up {amount} on the previous period", "up"
+    return f"↓ {amount}", f"Down {amount} on the previous period", "down"
+
+
+class _Target:
+    __slots__ = ("kind", "lower", "upper")
+
+    def __init__(self, row: KPIRow) -> None:
+        self.kind = row.target_kind or ""
+        self.lower = row.target_lower
+        self.upper = row.target_upper
+
+
+def kpi_url_maker(organization_slug: str) -> Any:
+    """Links to KPI pages without a ``reverse()`` per card (it is slow), once the page exists."""
+    try:
+        sample = reverse("kpis:kpi-detail", kwargs={"org_slug": organization_slug, "pk": 0})
+    except NoReverseMatch:
+        return lambda kpi_id: ""
+    head, tail = sample.rsplit("/0/", 1)
+    return lambda kpi_id: f"{head}/{kpi_id}/{tail}"
+
+
+def card_from_row(row: KPIRow, *, url: str, aligned_okrs: int | None) -> Card:
+    spark = row.spark or []
+    target = _Target(row) if row.target_kind else None
+    target_text = format_target(target, row)
+    value_text = format_value(row.latest_value, row)
+    change_text, change_label, direction = _change(row, spark)
+    health = row.health
+    health_label = Health(health).label
+    trend_label = (
+        f"Last {len(spark)} periods: from {format_value(spark[-1], row)} to "
+        f"{format_value(spark[0], row)}; target {target_text}"
+        if spark
+        else ""
+    )
+    recorded = row.last_recorded_at
+    return Card(
+        kpi_id=row.id,
+        name=row.name,
+        url=url,
+        value_text=value_text,
+        target_text=target_text,
+        health=health,
+        health_label=health_label,
+        overdue=row.is_overdue,
+        change_text=change_text,
+        change_label=change_label,
+        change_direction=direction,
+        updated_text=_date_text(recorded) if recorded else "Never",
+        updated_iso=recorded.isoformat() if recorded else "",
+        team_id=row.team_id,
+        team_name=row.team_name or "",
+        owner_name=row.owner_name or row.owner_email or "",
+        aligned_okrs=aligned_okrs,
+        sparkline=sparkline_svg(
+            spark[::-1],
+            kind=row.target_kind,
+            lower=row.target_lower,
+            upper=row.target_upper,
+            label=trend_label,
+        ),
+        section_id=row.section_id,
+        position=row.position,
+        health_rank=HEALTH_RANK.get(health, 2),
+        updated_sort=-recorded.timestamp() if recorded else float("inf"),
+    )
+
+
+def _sort_key(sort: str) -> Any:
+    if sort == "health":
+        return lambda card: (card.health_rank, not card.overdue, card.name.lower())
+    if sort == "updated":
+        return lambda card: (card.updated_sort, card.name.lower())
+    if sort == "board":
+        return lambda card: (card.position, card.name.lower())
+    return lambda card: card.name.lower()
+
+
+def board_cards(
+    board: Board | None,
+    *,
+    organization_slug: str,
+    team_id: int | None = None,
+    health: str = "",
+    sort: str = "",
+) -> BoardCards:
+    """The cards of ``board`` (None: the "All KPIs" view) grouped by section, filtered, sorted."""
+    rows = kpi_rows(board, team_id=team_id, health=health)
+    counts = aligned_okr_counts([row.id for row in rows])
+    url_of = kpi_url_maker(organization_slug)
+    cards = [
+        card_from_row(
+            row, url=url_of(row.id), aligned_okrs=None if counts is None else counts.get(row.id, 0)
+        )
+        for row in rows
+    ]
+    if sort not in SORTS or (sort == "board" and board is None):
+        sort = "board" if board is not None else "name"
+    cards.sort(key=_sort_key(sort))
+
+    groups = [CardGroup(section_id=None, title="")]
+    if board is not None:
+        sections = BoardSection.objects.filter(board=board).order_by("position", "pk")
+        groups += [CardGroup(section_id=s.pk, title=s.title) for s in sections]
+    by_section = {group.section_id: group for group in groups}
+    for card in cards:
+        by_section.get(card.section_id, groups[0]).cards.append(card)
+    filtering = bool(team_id or health)
+    shown = [g for g in groups if g.cards or (g.section_id is not None and not filtering)]
+
+    health_counts = dict.fromkeys([*Health.values, OVERDUE], 0)
+    for card in cards:
+        health_counts[card.health] += 1
+        health_counts[OVERDUE] += card.overdue
+    return BoardCards(groups=shown, total=len(cards), counts=health_counts)
+
+
+def last_completed_periods(frequencies: Sequence[str], now: datetime) -> dict[str, date]:
+    """The default period of the grid entry, per update frequency."""
+    return {f: last_completed_period_start(f, now) for f in set(frequencies)}
