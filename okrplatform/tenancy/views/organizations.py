@@ -65,6 +65,9 @@ def organization_home(request: HttpRequest, org_slug: str) -> HttpResponse:
         if membership.can(Action.MANAGE_MEMBERS)
         else 0,
     }
+    from boards.home import home_widgets  # the KPI widgets belong to the boards app
+
+    context.update(home_widgets(org_slug))
     return render(request, "tenancy/organization_home.html", context)
 
 
