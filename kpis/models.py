@@ -63,7 +63,9 @@ VALUE_DECIMAL_PLACES = 6
 
 def value_field(**kwargs: object) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(
-        max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, **kwargs  # type: ignore[arg-type]
+        max_digits=VALUE_MAX_DIGITS,
+        decimal_places=VALUE_DECIMAL_PLACES,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -88,7 +90,9 @@ class KPI(TenantModel):
     update_frequency = models.CharField(
         max_length=10, choices=UpdateFrequency.choices, default=UpdateFrequency.MONTHLY
     )
-    aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.LAST)
+    aggregation = models.CharField(
+        max_length=10, choices=Aggregation.choices, default=Aggregation.LAST
+    )
     hysteresis_periods = models.PositiveSmallIntegerField(
         default=1, help_text="Health changes only after this many consecutive periods agree."
     )
@@ -98,16 +102,25 @@ class KPI(TenantModel):
     # Current state, maintained by kpis.services when values or targets change.
     health = models.CharField(max_length=10, choices=Health.choices, default=Health.NO_DATA)
     health_since = models.DateTimeField(null=True, blank=True)
-    latest_value = value_field(null=True, blank=True)
-    latest_value_at = models.DateTimeField(null=True, blank=True, help_text="Timestamp of the newest point")
-    last_recorded_at = models.DateTimeField(null=True, blank=True, help_text="When a value last arrived")
+    latest_value = value_field(
+        null=True, blank=True, help_text="The value of the newest period with data (aggregated)"
+    )
+    latest_value_at = models.DateTimeField(
+        null=True, blank=True, help_text="Timestamp of the newest point"
+    )
+    last_recorded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a value last arrived"
+    )
 
     class Meta:
         verbose_name = "KPI"
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                "organization", Lower("key"), condition=~models.Q(key=""), name="kpi_key_unique_per_organization"
+                "organization",
+                Lower("key"),
+                condition=~models.Q(key=""),
+                name="kpi_key_unique_per_organization",
             )
         ]
         indexes = [
@@ -127,7 +140,8 @@ class KPITarget(TenantModel):
     lower = value_field(null=True, blank=True, help_text="X in “stay at or above X”")
     upper = value_field(null=True, blank=True, help_text="Y in “stay at or below Y”")
     tolerance = value_field(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Values this far outside the range are “at risk” rather than unhealthy.",
     )
     effective_from = models.DateField()
@@ -137,7 +151,8 @@ class KPITarget(TenantModel):
         ordering = ["kpi", "effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "kpi", "effective_from"], name="kpi_target_unique_per_period"
+                fields=["organization", "kpi", "effective_from"],
+                name="kpi_target_unique_per_period",
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind="between") | models.Q(lower__lte=models.F("upper")),
@@ -155,7 +170,9 @@ class KPIValue(TenantModel):
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="values")
     timestamp = models.DateTimeField()
     value = value_field()
-    source = models.CharField(max_length=12, choices=ValueSource.choices, default=ValueSource.MANUAL)
+    source = models.CharField(
+        max_length=12, choices=ValueSource.choices, default=ValueSource.MANUAL
+    )
     note = models.CharField(max_length=500, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -174,6 +191,35 @@ class KPIValue(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kpi} @ {self.timestamp:%Y-%m-%d}: {self.value}"
+
+
+class KPIPeriod(TenantModel):
+    """One period with data of one KPI: its aggregated value and the health it was judged at.
+
+    The materialised period series is what makes writes O(values written): a new value
+    re-aggregates only its own period, and hysteresis reads the stored verdicts of the few
+    periods before it instead of re-reading the whole history. ``raw_health`` is the verdict of
+    this period alone; ``health`` is the KPI's health after hysteresis at this period.
+    """
+
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="periods")
+    period_start = models.DateField()
+    value = value_field()
+    last_timestamp = models.DateTimeField(help_text="Timestamp of the period's newest point")
+    raw_health = models.CharField(max_length=10, choices=Health.choices)
+    health = models.CharField(max_length=10, choices=Health.choices)
+
+    class Meta:
+        verbose_name = "KPI period"
+        ordering = ["kpi", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kpi", "period_start"], name="kpi_period_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period_start}: {self.value} ({self.health})"
 
 
 class HealthChange(TenantModel):
@@ -195,3 +241,9 @@ class HealthChange(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.from_health} → {self.to_health}"
+
+
+# Models of the CSV import and of OKR candidates live in their own modules; importing them here
+# registers them with the app.
+from .candidates_models import CandidateDecision  # noqa: E402, F401
+from .import_models import KPIImport  # noqa: E402, F401

@@ -1,0 +1,241 @@
+"""Keeps a KPI's period series, health history and current state in step with its values.
+
+Cost is O(values written), not O(history): a write re-aggregates only the periods it touched,
+reads the stored verdicts of the hysteresis window before them, and walks forward only until the
+recomputed health agrees with what is stored again (usually right after the window). Only a
+change of frequency or aggregation rebuilds the whole series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+from .health import aggregate, evaluate, next_health, target_for_period
+from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
+from .periods import period_bounds, period_end, period_start
+from .validation import QUANTUM
+
+CASCADE_CHUNK = 64
+SPANS_PER_QUERY = 100
+
+
+def _spans(frequency: str, starts: Iterable[date]) -> list[tuple[date, date]]:
+    """Touched periods merged into contiguous [from, to) date spans: fewer, simpler filters."""
+    spans: list[tuple[date, date]] = []
+    for start in sorted(set(starts)):
+        end = period_end(frequency, start)
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _aggregate_periods(kpi: KPI, starts: set[date]) -> dict[date, tuple[Decimal, datetime]]:
+    """(value, newest timestamp) of each touched period that still has points."""
+    points: dict[date, list[tuple[datetime, Decimal]]] = {}
+    spans = _spans(kpi.update_frequency, starts)
+    for offset in range(0, len(spans), SPANS_PER_QUERY):
+        ranges = []
+        for span_from, span_to in spans[offset : offset + SPANS_PER_QUERY]:
+            since = period_bounds(kpi.update_frequency, span_from)[0]
+            until = period_bounds(kpi.update_frequency, span_to)[0]
+            ranges.append(Q(timestamp__gte=since, timestamp__lt=until))
+        rows = (
+            KPIValue.objects.filter(kpi=kpi)
+            .filter(reduce(or_, ranges))
+            .order_by("timestamp")
+            .values_list("timestamp", "value")
+        )
+        for timestamp, value in rows:
+            points.setdefault(period_start(kpi.update_frequency, timestamp), []).append(
+                (timestamp, value)
+            )
+    result: dict[date, tuple[Decimal, datetime]] = {}
+    for start, series in points.items():
+        aggregated = aggregate(kpi.aggregation, [value for _ts, value in series])
+        assert aggregated is not None  # noqa: S101 - a period in ``points`` has points
+        # Stored with six decimal places: compare and judge the value as it will be read back.
+        result[start] = (aggregated.quantize(QUANTUM), series[-1][0])
+    return result
+
+
+@dataclass
+class _Walk:
+    """The running state of the forward pass over a KPI's periods."""
+
+    kpi: KPI
+    targets: list[KPITarget]
+    previous: Health
+    recent_raw: list[Health]
+    changes: list[HealthChange] = field(default_factory=list)
+    dirty: list[KPIPeriod] = field(default_factory=list)
+    last: KPIPeriod | None = None
+
+    def step(self, row: KPIPeriod) -> bool:
+        """Judge ``row``; True when its stored verdicts were already right."""
+        periods = max(self.kpi.hysteresis_periods, 1)
+        raw = evaluate(target_for_period(self.targets, row.period_start), row.value)
+        self.recent_raw = [*self.recent_raw, raw][-periods:]
+        health = next_health(self.previous, self.recent_raw, periods)
+        unchanged = row.pk is not None and row.raw_health == raw and row.health == health
+        if not unchanged:
+            row.raw_health, row.health = raw, health
+            self.dirty.append(row)
+        if health != self.previous:
+            self.changes.append(
+                HealthChange(
+                    organization_id=self.kpi.organization_id,
+                    kpi=self.kpi,
+                    from_health=self.previous,
+                    to_health=health,
+                    changed_at=row.last_timestamp,
+                    period_start=row.period_start,
+                    value=row.value,
+                )
+            )
+        self.previous, self.last = health, row
+        return unchanged
+
+
+def _rows_after(kpi: KPI, after: date) -> Iterator[KPIPeriod]:
+    while True:
+        chunk = list(
+            KPIPeriod.objects.filter(kpi=kpi, period_start__gt=after).order_by("period_start")[
+                :CASCADE_CHUNK
+            ]
+        )
+        yield from chunk
+        if len(chunk) < CASCADE_CHUNK:
+            return
+        after = chunk[-1].period_start
+
+
+def periods_refresh(
+    kpi: KPI,
+    *,
+    touched: Iterable[date] = (),
+    rejudge_from: date | None = None,
+    rejudge_to: date | None = None,
+) -> None:
+    """Bring the period series, health changes and current state of ``kpi`` up to date after
+    its values changed in the ``touched`` periods and/or its target changed for the periods in
+    ``[rejudge_from, rejudge_to]`` (``rejudge_to`` None: to the end). Call inside a transaction."""
+    KPI.objects.select_for_update().filter(pk=kpi.pk).values_list("pk").first()  # serialise writers
+    touched_set = set(touched)
+    aggregated = _aggregate_periods(kpi, touched_set) if touched_set else {}
+    bounds = [*touched_set, *([rejudge_from] if rejudge_from else [])]
+    if not bounds:
+        return
+    start = min(bounds)
+    end = max([*touched_set, start] + ([rejudge_to] if rejudge_to else []))
+    if rejudge_from is not None and rejudge_to is None:
+        end = date.max
+    periods = max(kpi.hysteresis_periods, 1)
+    before = list(
+        KPIPeriod.objects.filter(kpi=kpi, period_start__lt=start).order_by("-period_start")[
+            :periods
+        ]
+    )[::-1]
+    walk = _Walk(
+        kpi=kpi,
+        targets=list(KPITarget.objects.filter(kpi=kpi)),
+        previous=Health(before[-1].health) if before else Health.NO_DATA,
+        recent_raw=[Health(row.raw_health) for row in before],
+    )
+    stored = {
+        row.period_start: row
+        for row in KPIPeriod.objects.filter(kpi=kpi, period_start__gte=start, period_start__lte=end)
+    }
+    removed = [stored.pop(day).pk for day in touched_set if day in stored and day not in aggregated]
+    for day, (value, last_timestamp) in aggregated.items():
+        row = stored.get(day) or KPIPeriod(
+            organization_id=kpi.organization_id, kpi=kpi, period_start=day
+        )
+        if row.value != value or row.last_timestamp != last_timestamp:
+            row.value, row.last_timestamp, row.raw_health = (
+                value,
+                last_timestamp,
+                "",
+            )  # forces a write
+        stored[day] = row
+    for day in sorted(stored):
+        walk.step(stored[day])
+    walked_to = max(stored) if stored else start
+    if end != date.max:
+        for index, row in enumerate(_rows_after(kpi, end)):
+            converged = walk.step(row)
+            walked_to = row.period_start
+            if converged and index >= periods - 1:
+                break
+    walked_to = max(walked_to, *touched_set) if touched_set else walked_to
+    KPIPeriod.objects.filter(pk__in=removed).delete()
+    new_rows = [row for row in walk.dirty if row.pk is None]
+    changed_rows = [row for row in walk.dirty if row.pk is not None]
+    KPIPeriod.objects.bulk_create(new_rows, batch_size=1000)
+    KPIPeriod.objects.bulk_update(
+        changed_rows, ["value", "last_timestamp", "raw_health", "health"], batch_size=1000
+    )
+    HealthChange.objects.filter(
+        kpi=kpi, period_start__gte=start, period_start__lte=walked_to
+    ).delete()
+    HealthChange.objects.bulk_create(walk.changes, batch_size=1000)
+    current_state_refresh(kpi)
+
+
+def current_state_refresh(kpi: KPI) -> None:
+    """Copy the newest period's value and health onto the KPI row that boards read."""
+    latest = KPIPeriod.objects.filter(kpi=kpi).order_by("-period_start").first()
+    change = HealthChange.objects.filter(kpi=kpi).order_by("-period_start", "-changed_at").first()
+    kpi.health = Health(latest.health) if latest else Health.NO_DATA
+    kpi.latest_value = latest.value if latest else None
+    kpi.latest_value_at = latest.last_timestamp if latest else None
+    kpi.health_since = change.changed_at if change and latest else None
+    KPI.objects.filter(pk=kpi.pk).update(
+        health=kpi.health,
+        latest_value=kpi.latest_value,
+        latest_value_at=kpi.latest_value_at,
+        health_since=kpi.health_since,
+    )
+
+
+def periods_rebuild(kpi: KPI) -> None:
+    """Rebuild the whole series from the values: after a change of frequency or aggregation."""
+    KPIPeriod.objects.filter(kpi=kpi).delete()
+    HealthChange.objects.filter(kpi=kpi).delete()
+    first = (
+        KPIValue.objects.filter(kpi=kpi)
+        .order_by("timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    if first is None:
+        current_state_refresh(kpi)
+        return
+    starts: set[date] = set()
+    day = period_start(kpi.update_frequency, first)
+    last = (
+        KPIValue.objects.filter(kpi=kpi)
+        .order_by("-timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    assert last is not None  # noqa: S101
+    final = period_start(kpi.update_frequency, last)
+    while day <= final:
+        starts.add(day)
+        day = period_end(kpi.update_frequency, day)
+    periods_refresh(kpi, touched=starts)
+
+
+def rejudge_range(targets: list[KPITarget], effective_from: date) -> tuple[date, date | None]:
+    """The periods whose verdict a target from ``effective_from`` decides: up to the next one."""
+    later = sorted(t.effective_from for t in targets if t.effective_from > effective_from)
+    return effective_from, (later[0] - timedelta(days=1)) if later else None
