@@ -7,13 +7,20 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from okrplatform.errors import DomainError
+from okrplatform.errors import DomainError, PermissionDeniedError
 from okrplatform.forms import add_domain_error
 from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
@@ -60,6 +67,8 @@ def _upload(request: HttpRequest, org_slug: str, kpi: KPI | None) -> HttpRespons
                 kpi=kpi,
                 date_format=form.cleaned_data["date_format"],
             )
+        except PermissionDeniedError as error:
+            raise PermissionDenied(error.message) from error
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -83,9 +92,10 @@ def import_upload(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @action_required(Action.EDIT_CONTENT)
-@require_GET
 def import_preview(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    kpi_import = _import_or_404(request, pk)
+    kpi_import = _import_or_404(request, pk)  # before the method check: foreign ids answer 404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
     context = {
         "kpi_import": kpi_import,
         "errors_shown": len(kpi_import.errors),
@@ -133,10 +143,11 @@ def _csv_response(rows: Iterable[list[str]], file_name: str) -> StreamingHttpRes
     return response
 
 
-@require_GET
-def kpi_export(request: HttpRequest, org_slug: str, pk: int) -> StreamingHttpResponse:
+def kpi_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """Every point of one KPI's history, oldest first."""
-    kpi = _kpi_or_404(pk)
+    kpi = _kpi_or_404(pk)  # before the method check: foreign ids answer 404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
     organization_id = current_membership(request).organization_id
     name = slugify(kpi.key or kpi.name) or f"kpi-{kpi.pk}"
     return _csv_response(
