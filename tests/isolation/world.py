@@ -70,3 +70,37 @@ def build_world(slug: str, marker: str) -> TenantWorld:
 # Features add their objects here: a function (world, marker) -> None that stores what it builds
 # in ``world.extra`` so the kwargs builders in test_isolation.py can reach it.
 WORLD_EXTENSIONS: list[Any] = []
+
+
+def _kpi_tools(world: TenantWorld, marker: str) -> None:
+    """An unhealthy KPI (an OKR candidate) and a staged CSV import (kpis CSV import/candidates)."""
+    from datetime import UTC, datetime
+
+    from kpis.import_models import KPIImport
+    from tests.factories import KPIFactory
+
+    kpi = KPIFactory(
+        organization=world.organization,
+        name=f"{marker} Candidate KPI",
+        owner_team=world.team,
+        health="unhealthy",
+        health_since=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    world.extra["candidate_kpi"] = kpi
+    world.extra["kpi_import"] = KPIImport.unscoped.create(
+        organization=world.organization,
+        kpi=kpi,
+        created_by=world.owner.user,
+        file_name=f"{marker}.csv",
+        date_format="iso",
+        notes=[f"{marker} note"],
+        points=[[kpi.pk, "2025-01-01T00:00:00+00:00", "1", ""]],
+        create_count=1,
+    )
+
+
+WORLD_EXTENSIONS.append(_kpi_tools)
+
+from boards.tests.isolation_world import extend_world as _boards_world  # noqa: E402
+
+WORLD_EXTENSIONS.append(_boards_world)
