@@ -79,7 +79,7 @@ class KPIRow:
     health: str
     latest_value: Decimal | None
     last_recorded_at: datetime | None
-    is_overdue: bool
+    is_overdue: bool | None
     team_id: int | None
     team_name: str | None
     owner_name: str | None
@@ -272,7 +272,7 @@ def card_from_row(row: KPIRow, *, url: str, aligned_okrs: int | None) -> Card:
         target_text=target_text,
         health=health,
         health_label=health_label,
-        overdue=row.is_overdue,
+        overdue=bool(row.is_overdue),  # SQL says NULL for "not overdue" with no value yet
         change_text=change_text,
         change_label=change_label,
         change_direction=direction,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -106,6 +106,8 @@ def all_kpis(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _board_page(request, None)
 
 
-@require_GET
 def board_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    return _board_page(request, board_or_404(pk))
+    board = board_or_404(pk)  # before the method check: a foreign id is a 404 whatever the method
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    return _board_page(request, board)
