@@ -39,12 +39,12 @@ REASON_MAX_LENGTH = 1000
 def kpi_ids_with_active_aligned_objective(kpi_ids: Collection[int]) -> set[int]:
     """Of ``kpi_ids``, those an active Objective is aligned to: someone is already fixing them.
 
-    The goals app does not exist yet, so nothing is aligned and every unhealthy KPI qualifies.
-    The OKR feature fills this in with ONE query (Objectives of open cycles aligned to these
-    KPIs), keeping the candidates page's query count flat.
+    ONE query (``goals.selectors.kpis_with_active_objective``), keeping the candidates page's
+    query count flat.
     """
-    del kpi_ids
-    return set()
+    from goals.selectors import kpis_with_active_objective
+
+    return kpis_with_active_objective(kpi_ids)
 
 
 @dataclass(frozen=True)

@@ -204,6 +204,10 @@ def current_state_refresh(kpi: KPI) -> None:
         latest_value_at=kpi.latest_value_at,
         health_since=kpi.health_since,
     )
+    # Key results linked to this KPI follow its latest value (every KPI write path ends here).
+    from goals.services import key_results_follow_kpi
+
+    key_results_follow_kpi(kpi_ids=[kpi.pk])
 
 
 def periods_rebuild(kpi: KPI) -> None:

@@ -389,3 +389,15 @@ def test_current_cycle_prefers_the_running_quarter_over_its_year(org, scope):
     )
     assert selectors.cycle_current(date(2026, 5, 1)) == quarter
     assert selectors.cycle_current(date(2026, 8, 1)) == year
+
+
+def test_recording_a_kpi_value_moves_the_linked_key_result(admin, org, objective):
+    from django.utils import timezone
+
+    from kpis.services import kpi_value_record
+
+    kpi = GoalsKPIFactory(organization=org, update_frequency="daily")
+    kr = _kr(admin, objective, start_value="52", target_value="30", kpi=kpi)
+    kpi_value_record(actor=None, kpi=kpi, timestamp=timezone.now(), value="44")
+    kr.refresh_from_db()
+    assert kr.current_value == 44
