@@ -50,6 +50,10 @@ def invitation_email_send(*, organization_id: int, invitation_id: int, accept_ur
 
     invitation = Invitation.objects.select_related("organization").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_pending:
-        logger.info("invitation %s is no longer pending; no email sent", invitation_id)
+        logger.info(
+            "invitation %s is not pending in organisation %s; no email sent",
+            invitation_id,
+            organization_id,
+        )
         return
     services.invitation_send(invitation=invitation, accept_url=accept_url)
