@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "csp",
@@ -229,10 +232,52 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST framework -------------------------------------------------------------------------
+# The API's plumbing lives in okrplatform/api/ (see docs/api.md).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "okrplatform.api.authentication.APIKeyAuthentication",
+        "okrplatform.api.authentication.OrganizationSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["okrplatform.api.permissions.OrganizationPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "okrplatform.api.pagination.CursorPage",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["okrplatform.api.throttling.APIKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env.str("API_THROTTLE_RATE", default="1200/minute"),
+        "api_bulk": env.str("API_BULK_THROTTLE_RATE", default="120/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "okrplatform.api.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Bulk ingest of 10,000 points is ~1 MB of JSON; anything far beyond is refused with 413.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5_000_000)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "okrplatform API",
+    "DESCRIPTION": "KPIs, KPI values, OKRs and boards of one organisation. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CycleStatusEnum": "goals.models.CycleStatus",
+        "ObjectiveStatusEnum": "goals.models.ObjectiveStatus",
+        "KeyResultStatusEnum": "goals.models.KeyResultStatus",
+        "InitiativeStatusEnum": "goals.models.InitiativeStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "okrplatform.api.schema.add_problem_responses",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------

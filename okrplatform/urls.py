@@ -15,6 +15,7 @@ ORGANIZATION_URLS = [
     path("", include("okrplatform.tenancy.urls")),
     path("kpis/", include("kpis.urls")),
     path("boards/", include("boards.urls")),
+    path("settings/api-keys/", include("okrplatform.api.keys_urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("okrplatform.accounts.urls")),
+    # The REST API: the organisation comes from the API key, not the path (docs/api.md).
+    path("api/v1/", include("okrplatform.api.urls")),
     path("organizations/", organizations.organization_list, name="organizations"),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation-accept"),
     path("<slug:org_slug>/", include(ORGANIZATION_URLS)),

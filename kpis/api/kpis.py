@@ -1,0 +1,116 @@
+"""KPIs (read): definition, current target range, health and latest value; OKR candidates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kpis.candidates import candidate_kpis, kpi_ids_with_active_aligned_objective
+from kpis.models import KPI, Health, KPITarget
+from kpis.selectors import prefetch_current_targets
+from okrplatform.api.views import OrganizationReadOnlyViewSet
+
+
+class TargetSerializer(serializers.ModelSerializer[KPITarget]):
+    class Meta:
+        model = KPITarget
+        fields = ["kind", "lower", "upper", "tolerance", "effective_from"]
+        read_only_fields = fields
+
+
+class KPISerializer(serializers.ModelSerializer[KPI]):
+    current_target = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KPI
+        fields = [
+            "id",
+            "key",
+            "name",
+            "description",
+            "owner_team",
+            "owner",
+            "unit_kind",
+            "currency_code",
+            "unit_suffix",
+            "decimal_places",
+            "update_frequency",
+            "aggregation",
+            "archived",
+            "health",
+            "health_since",
+            "latest_value",
+            "latest_value_at",
+            "last_recorded_at",
+            "current_target",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TargetSerializer(allow_null=True))
+    def get_current_target(self, kpi: KPI) -> dict[str, Any] | None:
+        target = getattr(kpi, "current_target", None)
+        return TargetSerializer(target).data if target is not None else None
+
+
+class KPIFilter(filters.FilterSet):
+    key = filters.CharFilter(field_name="key", lookup_expr="iexact")
+    health = filters.ChoiceFilter(choices=Health.choices)
+
+    class Meta:
+        model = KPI
+        fields = ["key", "health", "owner_team", "owner", "archived", "update_frequency"]
+
+
+class KPIReadOnlyViewSet(OrganizationReadOnlyViewSet):
+    """Attaches each KPI's current target to the page: one query for any page size."""
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            prefetch_current_targets(page)
+        return page
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kpi = self.get_object()
+        prefetch_current_targets([kpi])
+        return Response(KPISerializer(kpi).data)
+
+
+class KPIViewSet(KPIReadOnlyViewSet):
+    """KPIs with their target range, health and latest value. Archived KPIs are included;
+    filter with ``archived=false``."""
+
+    serializer_class = KPISerializer
+    queryset = KPI.objects.all()
+    filterset_class = KPIFilter
+    ordering_fields = ["name", "health", "latest_value_at", "id"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self) -> QuerySet[KPI]:
+        return KPI.objects.order_by("name", "id")
+
+
+class OKRCandidateViewSet(KPIReadOnlyViewSet):
+    """Unhealthy KPIs that no active Objective addresses yet and nobody dismissed or snoozed:
+    candidates for a new OKR, longest unhealthy first."""
+
+    serializer_class = KPISerializer
+    queryset = KPI.objects.all()
+    filterset_class = KPIFilter
+    ordering_fields = ["health_since", "name", "id"]
+    ordering = ["health_since", "id"]
+
+    def get_queryset(self) -> QuerySet[KPI]:
+        candidates = candidate_kpis(today=timezone.localdate())
+        aligned = kpi_ids_with_active_aligned_objective(
+            list(candidates.values_list("pk", flat=True))
+        )
+        return candidates.exclude(pk__in=aligned).order_by("health_since", "id")
