@@ -35,6 +35,10 @@ from .dates import CSVImportError
 from .parsing import MAX_IMPORT_BYTES, KPIResolver, ParsedPoint, ParseResult, history_csv_parse
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def kpi_edit_check(membership: Membership) -> Callable[[KPI], bool]:
     """``kpi_can_edit`` for many KPIs, with the person's teams read once."""
     team_ids = editable_team_ids(membership)
@@ -89,8 +93,8 @@ def kpi_import_preview_create(
     """
     if size > MAX_IMPORT_BYTES:
         raise CSVImportError(
-            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it and import the parts one by one.",
+            f"The file is {_megabytes(size)}; the limit is {_megabytes(MAX_IMPORT_BYTES)}. "
+            "Split it and import the parts one after the other.",
             field="file",
         )
     can_edit = kpi_edit_check(membership)
