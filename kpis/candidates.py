@@ -61,7 +61,8 @@ class OKRCandidate:
     @property
     def key_result_start(self) -> Decimal | None:
         """Where a Key Result fixing this KPI starts: its current value."""
-        return self.kpi.latest_value
+        value: Decimal | None = self.kpi.latest_value
+        return value
 
     @property
     def key_result_target(self) -> Decimal | None:
@@ -121,8 +122,8 @@ def candidate_list(
     aligned = kpi_ids_with_active_aligned_objective([kpi.pk for kpi in kpis])
     kpis = [kpi for kpi in kpis if kpi.pk not in aligned]
     targets: dict[int, list[KPITarget]] = {}
-    for target in KPITarget.objects.filter(kpi__in=[kpi.pk for kpi in kpis]):
-        targets.setdefault(target.kpi_id, []).append(target)
+    for row in KPITarget.objects.filter(kpi__in=[kpi.pk for kpi in kpis]):
+        targets.setdefault(row.kpi_id, []).append(row)
     if team_ids is None:
         team_ids = editable_team_ids(membership)
     candidates = []

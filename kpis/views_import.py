@@ -143,7 +143,9 @@ def _csv_response(rows: Iterable[list[str]], file_name: str) -> StreamingHttpRes
     return response
 
 
-def kpi_export(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+def kpi_export(
+    request: HttpRequest, org_slug: str, pk: int
+) -> HttpResponse | StreamingHttpResponse:
     """Every point of one KPI's history, oldest first."""
     kpi = _kpi_or_404(pk)  # before the method check: foreign ids answer 404
     if request.method not in ("GET", "HEAD"):
