@@ -12,6 +12,8 @@ RUN groupadd --system okr \
     && useradd --system --gid okr --home-dir /app --no-create-home --shell /usr/sbin/nologin okr
 
 WORKDIR /app
+# The app user owns /app: settings create var/ (static files, local state) at start-up.
+RUN chown okr:okr /app
 
 # Dependencies first, pinned by the constraints file, so code changes reuse this layer.
 COPY pyproject.toml ./

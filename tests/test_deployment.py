@@ -222,6 +222,9 @@ def test_the_dockerfile_builds_a_slim_non_root_image_pinned_by_the_constraints()
     users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert users
     assert users[-1] not in {"root", "0"}
+    workdir = re.findall(r"^WORKDIR (\S+)", dockerfile, re.MULTILINE)[-1]
+    # Settings create var/ under the work directory, as that user.
+    assert re.search(rf"chown {users[-1]}:\S+ {workdir}$", dockerfile, re.MULTILINE)
     assert "-c requirements/constraints.txt" in dockerfile
     for source in re.findall(r"^COPY (?:--\S+ )*(\S+) ", dockerfile, re.MULTILINE):
         assert (ROOT / source).exists(), source
