@@ -72,6 +72,15 @@ def build_world(slug: str, marker: str) -> TenantWorld:
 WORLD_EXTENSIONS: list[Any] = []
 
 
+def _api_objects(world: TenantWorld, marker: str) -> None:
+    from tests.api.world import api_world_extend
+
+    api_world_extend(world, marker)
+
+
+WORLD_EXTENSIONS.append(_api_objects)
+
+
 def _kpi_tools(world: TenantWorld, marker: str) -> None:
     """An unhealthy KPI (an OKR candidate) and a staged CSV import (kpis CSV import/candidates)."""
     from datetime import UTC, datetime
