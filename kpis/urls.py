@@ -1,10 +1,20 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
-from . import views_candidates, views_import
+from . import views, views_candidates, views_import
 
 app_name = "kpis"
 
-urlpatterns: list[object] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.kpi_list, name="kpi-list"),
+    path("new/", views.kpi_create, name="kpi-create"),
+    path("<int:pk>/", views.kpi_detail, name="kpi-detail"),
+    path("<int:pk>/edit/", views.kpi_edit, name="kpi-edit"),
+    path("<int:pk>/archive/", views.kpi_archive, name="kpi-archive"),
+    path("<int:pk>/targets/", views.target_set, name="target-set"),
+    path("<int:pk>/values/", views.value_record, name="value-record"),
+    path("<int:pk>/values/<int:value_pk>/", views.value_edit, name="value-edit"),
+    path("<int:pk>/values/<int:value_pk>/delete/", views.value_delete, name="value-delete"),
+]
 
 # CSV import / export of history, and OKR candidates (kpis/views_import.py, views_candidates.py).
 urlpatterns += [
