@@ -1,0 +1,290 @@
+"""The sync pipeline: the database is the source of truth, the broker only rings the bell.
+
+- ``due_sources_dispatch`` (beat, every 30 s) claims due data sources with
+  ``SELECT … FOR UPDATE SKIP LOCKED``, creates the run of each one's slot (unique per
+  (source, slot), so a second beat or a retried transaction creates nothing twice), advances the
+  schedule and enqueues the fetch when the transaction commits.
+- ``expired_runs_sweep`` (beat) re-enqueues runs whose lease ran out: a lost message or a killed
+  worker costs one sweep, never data.
+- ``sync_run_execute`` (the fetch task) claims its run under a lease, fetches, upserts the KPI
+  values (idempotent on (KPI, timestamp); single values are stamped with the run's slot, so a
+  re-run writes the same point), and finishes the run only if it still holds it.
+
+The dispatcher and the sweeper are the scheduler: they read every organisation's rows through
+``unscoped`` on purpose, and hand each run to a task that binds its organisation's scope.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kpis.models import ValueSource
+from kpis.services import PointInput, kpi_values_record_many
+from okrplatform.errors import DomainError
+from okrplatform.tenancy.scope import organization_scope
+
+from .crypto import CredentialError
+from .models import DataSource, RunStatus, RunTrigger, SourceStatus, SyncRun
+from .providers import FetchError, Point, provider_get
+
+logger = logging.getLogger(__name__)
+
+DISPATCH_BATCH = 500
+# Longer than the task's hard time limit, so a live run's lease never expires under it.
+RUN_LEASE = timedelta(minutes=6)
+# How long a queued run may wait for a worker before the sweeper sends it again.
+QUEUE_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 30 * 60
+
+
+def _enqueue(run: SyncRun, *, countdown: float | None = None) -> None:
+    from .tasks import sync_run_task
+
+    options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
+    sync_run_task.apply_async(
+        kwargs={"organization_id": run.organization_id, "run_id": run.pk}, **options
+    )
+
+
+def _enqueue_on_commit(run: SyncRun) -> None:
+    transaction.on_commit(lambda: _enqueue(run))
+
+
+def _run_for_slot(source: DataSource, slot: datetime, trigger: str) -> tuple[SyncRun, bool]:
+    """The run of this slot: created, or the one a concurrent dispatcher already made."""
+    try:
+        with transaction.atomic():
+            run = SyncRun.unscoped.create(
+                organization_id=source.organization_id,
+                data_source=source,
+                scheduled_for=slot,
+                trigger=trigger,
+                lease_expires_at=timezone.now() + QUEUE_LEASE,
+            )
+    except IntegrityError:
+        existing = SyncRun.unscoped.get(
+            organization_id=source.organization_id, data_source=source, scheduled_for=slot
+        )
+        return existing, False
+    return run, True
+
+
+def sync_run_request(*, source: DataSource, trigger: str = RunTrigger.MANUAL) -> SyncRun:
+    """A run now (Sync now, backfill). Clicks within the same second share one run."""
+    slot = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        run, created = _run_for_slot(source, slot, trigger)
+        if created:
+            _enqueue_on_commit(run)
+    return run
+
+
+def due_sources_dispatch(*, now: datetime | None = None) -> list[int]:
+    """Create and enqueue the run of every due data source's slot. Returns the new run ids."""
+    from .services import data_source_next_run
+
+    now = now or timezone.now()
+    created_ids: list[int] = []
+    with transaction.atomic():
+        sources = list(
+            DataSource.unscoped.select_for_update(skip_locked=True, of=("self",))
+            .select_related("integration")
+            .filter(enabled=True, next_run_at__lte=now)
+            .order_by("next_run_at")[:DISPATCH_BATCH]
+        )
+        for source in sources:
+            slot = source.next_run_at
+            assert slot is not None  # filtered on it  # noqa: S101
+            run, created = _run_for_slot(source, slot, RunTrigger.SCHEDULE)
+            # Missed slots are skipped, not replayed: one run catches up, history comes with it.
+            source.next_run_at = data_source_next_run(source, after=max(now, slot))
+            source.save(update_fields=["next_run_at"])
+            if created:
+                created_ids.append(run.pk)
+                _enqueue_on_commit(run)
+    return created_ids
+
+
+def expired_runs_sweep(*, now: datetime | None = None) -> list[int]:
+    """Send again every unfinished run whose lease ran out; give up after MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    resent: list[int] = []
+    with transaction.atomic():
+        runs = list(
+            SyncRun.unscoped.select_for_update(skip_locked=True)
+            .filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], lease_expires_at__lt=now)
+            .order_by("lease_expires_at")[:DISPATCH_BATCH]
+        )
+        for run in runs:
+            if run.attempts >= MAX_ATTEMPTS:
+                message = f"Gave up after {run.attempts} attempts (the worker stopped responding)."
+                _finish(run, status=RunStatus.FAILED, error=message, now=now)
+                source = DataSource.unscoped.get(pk=run.data_source_id)
+                _source_failed(source, message, now=now)
+                continue
+            run.status = RunStatus.QUEUED
+            run.lease_expires_at = now + QUEUE_LEASE
+            run.save(update_fields=["status", "lease_expires_at"])
+            resent.append(run.pk)
+            _enqueue_on_commit(run)
+    return resent
+
+
+def sync_run_claim(*, run_id: int, now: datetime | None = None) -> SyncRun | None:
+    """Take the run under a lease, or None if it is finished or another worker holds it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = (
+            SyncRun.objects.select_for_update(skip_locked=True)
+            .select_related("data_source__integration", "data_source__kpi")
+            .filter(pk=run_id)
+            .first()
+        )
+        if run is None or run.is_finished:
+            return None
+        if run.status == RunStatus.RUNNING and run.lease_expires_at and run.lease_expires_at > now:
+            return None
+        run.status = RunStatus.RUNNING
+        run.attempts += 1
+        run.lease_expires_at = now + RUN_LEASE
+        run.started_at = run.started_at or now
+        run.save(update_fields=["status", "attempts", "lease_expires_at", "started_at"])
+    return run
+
+
+def _finish(run: SyncRun, *, status: str, now: datetime, error: str = "", written: int = 0) -> bool:
+    """Finish the run if this attempt still holds it (the sweeper may have handed it on)."""
+    duration = int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
+    return bool(
+        SyncRun.unscoped.filter(pk=run.pk, attempts=run.attempts)
+        .exclude(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])
+        .update(
+            status=status,
+            error=error[:2000],
+            values_written=written,
+            finished_at=now,
+            duration_ms=duration,
+            lease_expires_at=None,
+        )
+    )
+
+
+def _source_failed(source: DataSource, message: str, *, now: datetime) -> None:
+    # The conditional UPDATE flips OK → needs attention in exactly one transaction, so only
+    # that one notifies: one notice per change, however many runs fail concurrently.
+    flipped = DataSource.unscoped.filter(pk=source.pk, status=SourceStatus.OK).update(
+        status=SourceStatus.NEEDS_ATTENTION, last_error=message[:2000], failing_since=now
+    )
+    if flipped:
+        from .notifications import source_failing_notify
+
+        source_failing_notify(source=source, message=message)
+    else:
+        DataSource.unscoped.filter(pk=source.pk).update(last_error=message[:2000])
+
+
+def _source_succeeded(source: DataSource, *, now: datetime) -> None:
+    DataSource.unscoped.filter(pk=source.pk).update(
+        status=SourceStatus.OK, last_error="", failing_since=None, last_success_at=now
+    )
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with full jitter: retries of many sources do not stampede."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+def points_record(*, source: DataSource, run: SyncRun | None, points: list[Point]) -> int:
+    note = f"Sync run {run.pk}" if run is not None else "Pushed"
+    result = kpi_values_record_many(
+        organization_id=source.organization_id,
+        points=[PointInput(source.kpi_id, p.timestamp, p.value, note=note) for p in points],
+        source=ValueSource.INTEGRATION,
+    )
+    return result.written
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # "skipped", "succeeded", "failed", "retry"
+    retry_in: float | None = None
+
+
+def sync_run_execute(*, run_id: int) -> RunOutcome:
+    """One attempt of one run (the body of the fetch task; the scope is bound by the task)."""
+    from .services import integration_credentials
+
+    run = sync_run_claim(run_id=run_id)
+    if run is None:
+        return RunOutcome("skipped")
+    source = run.data_source
+    integration = source.integration
+    started = time.monotonic()
+    try:
+        points = _fetch_points(run, integration_credentials(integration))
+        with transaction.atomic():
+            written = points_record(source=source, run=run, points=points)
+            now = timezone.now()
+            if _finish(run, status=RunStatus.SUCCEEDED, now=now, written=written):
+                _source_succeeded(source, now=now)
+    except FetchError as error:
+        if error.transient and run.attempts < MAX_ATTEMPTS:
+            delay = backoff_seconds(run.attempts)
+            SyncRun.unscoped.filter(pk=run.pk, attempts=run.attempts).update(
+                status=RunStatus.QUEUED,
+                error=error.message,
+                lease_expires_at=timezone.now() + timedelta(seconds=delay) + QUEUE_LEASE,
+            )
+            return RunOutcome("retry", retry_in=delay)
+        return _fail(run, source, error.message)
+    except (DomainError, CredentialError) as error:
+        return _fail(run, source, getattr(error, "message", str(error)))
+    except SoftTimeLimitExceeded:
+        return _fail(run, source, "The sync took too long and was stopped.")
+    except Exception:  # a bug must not leave the run hanging, nor show its details
+        logger.exception("sync run %s failed unexpectedly", run.pk)
+        return _fail(run, source, "An unexpected error occurred; the operators have been told.")
+    logger.info("sync run %s wrote %s values in %.2fs", run.pk, written, time.monotonic() - started)
+    return RunOutcome("succeeded")
+
+
+def _fetch_points(run: SyncRun, credentials: dict[str, Any]) -> list[Point]:
+    integration = run.data_source.integration
+    spec = provider_get(integration.provider)
+    if spec.fetch is None:
+        raise FetchError("Push sources receive values; there is nothing to fetch.")
+    # Stamped with the slot, not the clock: a re-run of the same slot writes the same point.
+    return spec.fetch(
+        settings=integration.settings,
+        credentials=credentials,
+        extraction=run.data_source.extraction,
+        now=run.scheduled_for,
+    )
+
+
+def _fail(run: SyncRun, source: DataSource, message: str) -> RunOutcome:
+    now = timezone.now()
+    with transaction.atomic():
+        if _finish(run, status=RunStatus.FAILED, now=now, error=message):
+            _source_failed(source, message, now=now)
+    return RunOutcome("failed")
+
+
+def push_receive(*, source: DataSource, points: list[Point]) -> int:
+    """Values pushed to a source's URL: recorded like a run's, the source marked healthy."""
+    with organization_scope(source.organization_id), transaction.atomic():
+        written = points_record(source=source, run=None, points=points)
+        _source_succeeded(source, now=timezone.now())
+    return written
