@@ -14,6 +14,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 ORGANIZATION_URLS = [
     path("", include("okrplatform.tenancy.urls")),
     path("kpis/", include("kpis.urls")),
+    path("okrs/", include("goals.urls")),
     path("boards/", include("boards.urls")),
     path("settings/api-keys/", include("okrplatform.api.keys_urls")),
 ]

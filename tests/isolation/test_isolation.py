@@ -63,6 +63,11 @@ OBJECT_KWARGS: dict[str, KwargsBuilder] = {
     "kpis:candidate-restore": lambda w: {"pk": w.candidate_kpi.pk},
 }
 
+# The OKR pages' kwargs live next to the OKR objects they point at.
+from goals.tests.isolation_world import OBJECT_KWARGS as _GOALS_OBJECT_KWARGS  # noqa: E402
+
+OBJECT_KWARGS.update(_GOALS_OBJECT_KWARGS)
+
 
 def _walk(
     resolvers: list[URLPattern | URLResolver], prefix: str, namespace: str

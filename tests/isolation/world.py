@@ -113,3 +113,7 @@ WORLD_EXTENSIONS.append(_kpi_tools)
 from boards.tests.isolation_world import extend_world as _boards_world  # noqa: E402
 
 WORLD_EXTENSIONS.append(_boards_world)
+
+from goals.tests.isolation_world import extend_world as _goals_world  # noqa: E402
+
+WORLD_EXTENSIONS.append(_goals_world)

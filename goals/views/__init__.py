@@ -1,0 +1,1 @@
+"""OKR pages, mounted under ``/<org_slug>/okrs/``."""

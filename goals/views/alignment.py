@@ -1,0 +1,43 @@
+"""The alignment map page: from the ultimate goal down to team objectives and their KPIs."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from goals import rollup, selectors
+from goals.alignment import build_map, keep_with_ancestors
+from okrplatform.tenancy.selectors import team_list
+
+from .common import int_param
+
+
+def alignment_map(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """One cycle (and the year it sits in, whose objectives quarters align to), optionally one
+    team with the objectives above it. A fixed number of queries whatever the size."""
+    cycles = list(selectors.cycle_list())
+    cycle_id = int_param(request, "cycle")
+    cycle = next((c for c in cycles if c.pk == cycle_id), None) or selectors.cycle_current()
+    team_id = int_param(request, "team")
+    branches = []
+    if cycle is not None:
+        cycle_ids = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
+        objectives = list(
+            selectors.objective_queryset()
+            .filter(cycle_id__in=cycle_ids)
+            .order_by("owner_team__name", "title", "pk")
+        )
+        edges = selectors.alignment_edges()
+        rollup.annotate_objectives(objectives, selectors.goal_settings(), edges=edges)
+        if team_id is not None:
+            wanted = [o.pk for o in objectives if o.owner_team_id == team_id]
+            objectives = keep_with_ancestors(objectives, wanted, edges)
+        branches = build_map(objectives, list(selectors.pillar_list()), edges)
+    context = {
+        "cycle": cycle,
+        "cycles": cycles,
+        "teams": team_list(),
+        "team_id": team_id,
+        "branches": branches,
+    }
+    return render(request, "goals/alignment_map.html", context)

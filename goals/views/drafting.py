@@ -1,0 +1,237 @@
+"""Inline drafting with HTMX: key results, initiatives and check-ins, added and edited without
+leaving the page. Each view answers an HTMX request with the section it changed (re-rendered,
+with the open form and its errors when the input was refused) and a plain request with a page
+or a redirect, so everything also works without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from goals import selectors, services
+from goals.forms import CheckInForm, InitiativeForm, KeyResultForm
+from goals.models import KeyResultKind, Objective
+from okrplatform.errors import DomainError
+from okrplatform.forms import add_domain_error
+from okrplatform.tenancy.permissions import action_required, current_membership
+from okrplatform.tenancy.roles import Action
+
+from .common import initiative_or_404, key_result_or_404, objective_or_404, require_editor
+from .objectives import objective_context
+
+
+def _section(
+    request: HttpRequest, objective: Objective, partial: str, **extra: Any
+) -> HttpResponse:
+    """The objective's key results or initiatives section, fresh from the database."""
+    full = selectors.objective_get(objective.pk)
+    assert full is not None  # noqa: S101 - it was just found in this request
+    context = objective_context(request, full)
+    context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
+    context.update(extra)
+    return render(request, f"goals/objective_detail.html#{partial}", context)
+
+
+def _done(request: HttpRequest, objective: Objective, partial: str, message: str) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return _section(request, objective, partial)
+    messages.success(request, message)
+    org_slug = request.resolver_match.kwargs["org_slug"]  # type: ignore[union-attr]
+    return redirect("goals:objective-detail", org_slug=org_slug, pk=objective.pk)
+
+
+def _form_response(
+    request: HttpRequest, objective: Objective, partial: str, status: int, **extra: Any
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        # HTMX swaps only 2xx answers: the refused form comes back as 200 with its errors.
+        return _section(request, objective, partial, **extra)
+    full = selectors.objective_get(objective.pk)
+    assert full is not None  # noqa: S101
+    context = objective_context(request, full)
+    context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
+    context.update(extra)
+    return render(request, "goals/objective_detail.html", context, status=status)
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_http_methods(["GET", "POST"])
+def key_result_create(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    objective = objective_or_404(pk)
+    require_editor(request, objective)
+    form = KeyResultForm(request.POST or None, initial={"lead": request.user.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            key_result = services.key_result_create(
+                actor=current_membership(request), objective=objective, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            repeat = services.key_result_repeats_last_cycle(key_result)
+            if repeat is not None:
+                messages.warning(request, _repeat_warning(repeat))
+            return _done(request, objective, "key-results", f"Key result “{key_result}” added.")
+    status = 400 if request.method == "POST" else 200
+    return _form_response(request, objective, "key-results", status, kr_form=form, kr_editing=None)
+
+
+def _repeat_warning(repeat: Any) -> str:
+    return (
+        f"This key result repeats one of {repeat.objective.cycle.name} with the same target. "
+        "Business as usual belongs on a KPI board: consider turning it into a KPI."
+    )
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_http_methods(["GET", "POST"])
+def key_result_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    key_result = key_result_or_404(pk)
+    objective = key_result.objective
+    require_editor(request, objective)
+    form = KeyResultForm(request.POST or None, initial=KeyResultForm.initial_for(key_result))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_result_update(
+                actor=current_membership(request), key_result=key_result, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _done(request, objective, "key-results", "Key result saved.")
+    status = 400 if request.method == "POST" else 200
+    return _form_response(
+        request, objective, "key-results", status, kr_form=form, kr_editing=key_result.pk
+    )
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_POST
+def key_result_delete(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    key_result = key_result_or_404(pk)
+    objective = key_result.objective
+    try:
+        services.key_result_delete(actor=current_membership(request), key_result=key_result)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("goals:objective-detail", org_slug=org_slug, pk=objective.pk)
+    return _done(request, objective, "key-results", "Key result deleted.")
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The check-in form: the value preset to the last one, a status, a confidence, a comment."""
+    key_result = key_result_or_404(pk)
+    objective = key_result.objective
+    require_editor(request, objective)
+    last = key_result.check_ins.order_by("-created_at", "-pk").first()
+    initial = {
+        "value": key_result.current_value.normalize()
+        if key_result.current_value is not None
+        else "",
+        "done": key_result.current_value == 1,
+        "status": key_result.status,
+        "confidence": last.confidence if last else None,
+    }
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        value = data["done"] if key_result.kind == KeyResultKind.MILESTONE else data["value"]
+        try:
+            services.check_in_create(
+                actor=current_membership(request),
+                key_result=key_result,
+                value=value,
+                status=data["status"],
+                confidence=data["confidence"],
+                comment=data["comment"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _done(request, objective, "key-results", f"Checked in on “{key_result}”.")
+    status = 400 if request.method == "POST" else 200
+    return _form_response(
+        request,
+        objective,
+        "key-results",
+        status,
+        check_in_form=form,
+        check_in_for=key_result.pk,
+    )
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_http_methods(["GET", "POST"])
+def initiative_create(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    objective = objective_or_404(pk)
+    require_editor(request, objective)
+    form = InitiativeForm(
+        request.POST or None, objective=objective, initial={"lead": request.user.pk}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.initiative_create(
+                actor=current_membership(request), objective=objective, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _done(request, objective, "initiatives", "Initiative added.")
+    status = 400 if request.method == "POST" else 200
+    return _form_response(
+        request, objective, "initiatives", status, initiative_form=form, initiative_editing=None
+    )
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    initiative = initiative_or_404(pk)
+    objective = initiative.objective
+    require_editor(request, objective)
+    initial = {
+        "title": initiative.title,
+        "key_result": initiative.key_result_id,
+        "lead": initiative.lead_id,
+        "status": initiative.status,
+        "progress": initiative.progress,
+        "due_date": initiative.due_date,
+    }
+    form = InitiativeForm(request.POST or None, objective=objective, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.initiative_update(
+                actor=current_membership(request), initiative=initiative, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return _done(request, objective, "initiatives", "Initiative saved.")
+    status = 400 if request.method == "POST" else 200
+    return _form_response(
+        request,
+        objective,
+        "initiatives",
+        status,
+        initiative_form=form,
+        initiative_editing=initiative.pk,
+    )
+
+
+@action_required(Action.EDIT_CONTENT)
+@require_POST
+def initiative_delete(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    initiative = initiative_or_404(pk)
+    objective = initiative.objective
+    try:
+        services.initiative_delete(actor=current_membership(request), initiative=initiative)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("goals:objective-detail", org_slug=org_slug, pk=objective.pk)
+    return _done(request, objective, "initiatives", "Initiative deleted.")
