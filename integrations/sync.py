@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -51,7 +52,9 @@ BACKOFF_MAX_SECONDS = 30 * 60
 def _enqueue(run: SyncRun, *, countdown: float | None = None) -> None:
     from .tasks import sync_run_task
 
-    options: dict[str, Any] = {} if countdown is None else {"countdown": countdown}
+    options: dict[str, Any] = {"queue": getattr(settings, "INTEGRATIONS_QUEUE", "integrations")}
+    if countdown is not None:
+        options["countdown"] = countdown
     sync_run_task.apply_async(
         kwargs={"organization_id": run.organization_id, "run_id": run.pk}, **options
     )
