@@ -105,3 +105,13 @@ def test_a_name_without_letters_needs_an_explicit_address(member: Membership) ->
     with pytest.raises(DomainError, match="web address") as caught:
         services.organization_create(name="!!!", owner=member.user)
     assert caught.value.field == "slug"
+
+
+def test_no_organisation_can_shadow_a_top_level_url() -> None:
+    """A new top-level path in okrplatform/urls.py must join RESERVED_SLUGS."""
+    from okrplatform.urls import urlpatterns
+
+    segments = {str(pattern.pattern).split("/")[0] for pattern in urlpatterns}
+    segments -= {"", "<slug:org_slug>"}
+    assert segments
+    assert segments <= services.RESERVED_SLUGS, segments - services.RESERVED_SLUGS
