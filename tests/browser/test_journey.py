@@ -79,6 +79,12 @@ def test_sign_up_invite_a_colleague_who_joins_and_appears_in_the_member_list(
     invitee.shot("invitee-home")
     assert invitee.horizontal_overflow() == 0
 
+    # The link is spent: opening it again explains why instead of offering to join twice.
+    invitee.page.goto(link.group(0))
+    expect(invitee.page.get_by_role("alert")).to_have_text("This invitation has already been used.")
+    expect(invitee.page.get_by_role("button", name="Accept invitation")).to_have_count(0)
+    invitee.shot("invitation-used")
+
     page.reload()
     member_row = (
         page.get_by_test_id("member-table").get_by_role("row").filter(has_text="Max Member")
