@@ -71,6 +71,14 @@ def _tolerance(target: TargetLike) -> Decimal:
     return target.tolerance if target.tolerance is not None and target.tolerance > 0 else Decimal(0)
 
 
+def is_complete(target: TargetLike) -> bool:
+    """A target has the bound(s) its kind needs (services refuse others; rows written around
+    them must not pass for healthy)."""
+    needs_lower = target.kind in (TargetKind.AT_LEAST, TargetKind.BETWEEN)
+    needs_upper = target.kind in (TargetKind.AT_MOST, TargetKind.BETWEEN)
+    return not (needs_lower and target.lower is None) and not (needs_upper and target.upper is None)
+
+
 def shortfall(target: TargetLike, value: Decimal) -> Decimal:
     """How far ``value`` lies outside the target range (0 inside it)."""
     below = (
@@ -88,7 +96,7 @@ def shortfall(target: TargetLike, value: Decimal) -> Decimal:
 
 def evaluate(target: TargetLike | None, value: Decimal | None) -> Health:
     """Healthy inside the range, at risk within the tolerance outside it, else unhealthy."""
-    if target is None or value is None:
+    if target is None or value is None or not is_complete(target):
         return Health.NO_DATA
     miss = shortfall(target, value)
     if miss == 0:

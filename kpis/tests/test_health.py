@@ -112,6 +112,9 @@ def test_tolerance_band_makes_near_misses_at_risk(
 def test_no_target_or_no_value_is_no_data() -> None:
     assert evaluate(None, D(1)) == N
     assert evaluate(Target("at_least", lower=D(1)), None) == N
+    # a target missing the bound its kind needs judges nothing (never "healthy")
+    assert evaluate(Target("at_most", lower=D(30)), D(52)) == N
+    assert evaluate(Target("between", lower=D(30)), D(52)) == N
 
 
 def test_how_far_off_target_absolute_and_relative() -> None:
