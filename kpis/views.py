@@ -29,8 +29,8 @@ from .health import is_overdue, target_for_period
 from .models import KPI, Health, KPIValue
 from .periods import period_bounds, period_label, period_start
 
-VALUES_SHOWN = 100
-HEALTH_CHANGES_SHOWN = 50
+VALUES_SHOWN = 24  # the newest; the whole series is in the chart and the CSV export
+HEALTH_CHANGES_SHOWN = 24
 HEALTH_FILTERS = [(value, label) for value, label in Health.choices] + [
     (selectors.OVERDUE, "Overdue")
 ]
