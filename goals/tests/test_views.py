@@ -298,3 +298,20 @@ def test_query_count_is_flat(member_client, org, cycle, team, page, django_asser
         response = member_client.get(url(page, org))
     assert response.status_code == 200
     assert response.content.decode().count("okr-progress-wrap") >= 100
+
+
+def test_kpi_page_lists_aligned_objectives_and_offers_a_draft(
+    member_client, org, cycle, objective, team
+):
+    kpi = GoalsKPIFactory(organization=org, name="Reply time", owner_team=team, health="unhealthy")
+    ObjectiveKPI.unscoped.create(organization=org, objective=objective, kpi=kpi)
+    body = member_client.get(reverse("kpis:kpi-detail", args=[org.slug, kpi.pk])).content.decode()
+    assert "Help customers" in body
+    assert url("draft-from-kpi", org, kpi_pk=kpi.pk) in body
+
+
+def test_home_shows_okr_progress_by_team(member_client, org, cycle, objective):
+    KeyResultFactory(objective=objective, start_value=0, target_value=4, current_value=1)
+    body = member_client.get(reverse("tenancy:home", args=[org.slug])).content.decode()
+    assert "OKR progress" in body
+    assert 'value="25"' in body
