@@ -18,11 +18,6 @@ from pytest_django.live_server_helper import LiveServer
 
 from .harness import DESKTOP, BrowserSession, OpenSession
 
-# Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls
-# from the test body (fixtures, assertions on the database). The test thread never shares a
-# connection with the live server's threads, so the guard does not protect anything here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -34,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 TIMEOUT_MS = 10_000  # a generous ceiling for one action; a healthy page answers in milliseconds
 
 
@@ -44,13 +40,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
+    """Playwright for the browser tests only, torn down after the last one.
+
+    Its sync API keeps an event loop running in this thread, and Django then refuses ORM calls
+    from the test body (factories, assertions on the database). The test thread never shares a
+    connection with the live server's threads, so the guard protects nothing here; it is lifted
+    only while the driver runs, so the rest of the suite keeps it.
+    """
+    previous = os.environ.get(ALLOW_ASYNC_UNSAFE)
+    os.environ[ALLOW_ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as driver:
+            yield driver
+    finally:
+        if previous is None:
+            os.environ.pop(ALLOW_ASYNC_UNSAFE, None)
+        else:
+            os.environ[ALLOW_ASYNC_UNSAFE] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
