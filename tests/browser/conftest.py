@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from .harness import DESKTOP, BrowserSession, OpenSession
+from .harness import CONSOLE_LOGS, DESKTOP, BrowserSession, OpenSession
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -98,6 +98,10 @@ def open_session(
         return session
 
     yield _open
+    console = [line for session in sessions for line in session.console]
+    if console:  # kept for whoever investigates a failure; the problems below fail the test
+        CONSOLE_LOGS.mkdir(parents=True, exist_ok=True)
+        (CONSOLE_LOGS / f"{test_name}.log").write_text("\n".join(console) + "\n")
     problems = [problem for session in sessions for problem in session.problems]
     for session in sessions:
         session.context.close()

@@ -16,7 +16,9 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, Request, Response
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+TEST_OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+SCREENSHOTS = TEST_OUTPUT / "screenshots"
+CONSOLE_LOGS = TEST_OUTPUT / "console"
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 400, "height": 860}
@@ -45,6 +47,7 @@ class BrowserSession:
     test_name: str
     label: str
     problems: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
     allowed_statuses: set[int] = field(default_factory=set)
     document_urls: dict[str, int] = field(default_factory=dict)
     step_counter: list[int] = field(default_factory=lambda: [0])
@@ -58,9 +61,10 @@ class BrowserSession:
 
     # --- watching ---------------------------------------------------------------------------
     def _on_console(self, message: ConsoleMessage) -> None:
+        url = message.location.get("url", "")
+        self.console.append(f"[{self.label}] {message.type} {url}: {message.text}")
         if message.type not in {"error", "warning"}:
             return
-        url = message.location.get("url", "")
         if FAILED_DOCUMENT.match(message.text) and url in self.document_urls:
             return  # judged by its status in _on_response
         if (
@@ -72,6 +76,7 @@ class BrowserSession:
         self.problems.append(f"[{self.label}] console {message.type} at {url}: {message.text}")
 
     def _on_page_error(self, error: Error) -> None:
+        self.console.append(f"[{self.label}] uncaught {error.message}")
         self.problems.append(f"[{self.label}] JavaScript error: {error.message}")
 
     def _on_request_failed(self, request: Request) -> None:
