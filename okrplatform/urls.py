@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from integrations import inbound as integrations_inbound
 from okrplatform.tenancy.views import members, organizations
 
 
@@ -17,6 +18,7 @@ ORGANIZATION_URLS = [
     path("okrs/", include("goals.urls")),
     path("boards/", include("boards.urls")),
     path("settings/api-keys/", include("okrplatform.api.keys_urls")),
+    path("integrations/", include("integrations.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +28,8 @@ urlpatterns = [
     path("accounts/", include("okrplatform.accounts.urls")),
     # The REST API: the organisation comes from the API key, not the path (docs/api.md).
     path("api/v1/", include("okrplatform.api.urls")),
+    # Inbound push for integrations: a machine with a per-source secret, no session, no org slug.
+    path("api/push/<uuid:push_key>/", integrations_inbound.push_values, name="integration-push"),
     path("organizations/", organizations.organization_list, name="organizations"),
     path("invitations/<str:token>/", members.invitation_accept, name="invitation-accept"),
     path("<slug:org_slug>/", include(ORGANIZATION_URLS)),

@@ -28,6 +28,8 @@ PUBLIC_URL_NAMES = {
     "healthz": "liveness probe, no data",
     "organizations": "lists only the person's own memberships",
     "invitation-accept": "reached by an unguessable token; tested in tenancy tests",
+    "integration-push": "machine push to one data source, authenticated by its secret "
+    "(bearer or HMAC), unknown keys and bad secrets answer alike; tested in integrations",
 }
 PUBLIC_NAMESPACES = {
     "admin": "Django admin: staff only",
@@ -67,6 +69,13 @@ OBJECT_KWARGS: dict[str, KwargsBuilder] = {
 from goals.tests.isolation_world import OBJECT_KWARGS as _GOALS_OBJECT_KWARGS  # noqa: E402
 
 OBJECT_KWARGS.update(_GOALS_OBJECT_KWARGS)
+
+# The integrations pages' kwargs, next to their objects.
+from integrations.tests.isolation_world import (  # noqa: E402
+    OBJECT_KWARGS as _INTEGRATIONS_OBJECT_KWARGS,
+)
+
+OBJECT_KWARGS.update(_INTEGRATIONS_OBJECT_KWARGS)
 
 
 def _walk(

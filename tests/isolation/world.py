@@ -117,3 +117,7 @@ WORLD_EXTENSIONS.append(_boards_world)
 from goals.tests.isolation_world import extend_world as _goals_world  # noqa: E402
 
 WORLD_EXTENSIONS.append(_goals_world)
+
+from integrations.tests.isolation_world import extend_world as _integrations_world  # noqa: E402
+
+WORLD_EXTENSIONS.append(_integrations_world)
