@@ -77,6 +77,11 @@ from integrations.tests.isolation_world import (  # noqa: E402
 
 OBJECT_KWARGS.update(_INTEGRATIONS_OBJECT_KWARGS)
 
+# The KPI pages' kwargs, likewise next to their objects.
+from kpis.tests.isolation_world import OBJECT_KWARGS as _KPIS_OBJECT_KWARGS  # noqa: E402
+
+OBJECT_KWARGS.update(_KPIS_OBJECT_KWARGS)
+
 
 def _walk(
     resolvers: list[URLPattern | URLResolver], prefix: str, namespace: str

@@ -118,6 +118,10 @@ from goals.tests.isolation_world import extend_world as _goals_world  # noqa: E4
 
 WORLD_EXTENSIONS.append(_goals_world)
 
+from kpis.tests.isolation_world import extend_world as _kpis_world  # noqa: E402
+
+WORLD_EXTENSIONS.append(_kpis_world)
+
 from integrations.tests.isolation_world import extend_world as _integrations_world  # noqa: E402
 
 WORLD_EXTENSIONS.append(_integrations_world)
