@@ -27,7 +27,8 @@ from goals.models import (
     StrategicPillar,
 )
 from goals.progress import expected_progress, key_result_pace_status
-from kpis.models import KPI
+from kpis.formatting import format_value
+from kpis.models import KPI, KPIPeriod
 from okrplatform.tenancy.models import Membership, Organization, Team
 from okrplatform.tenancy.roles import Role
 
@@ -335,12 +336,13 @@ def _objectives(demo: _Demo, specs: list[Obj], cycle: Cycle, until: date) -> dic
         )
         made[spec.title] = objective
         for kr_spec in spec.krs:
+            title, start = _kpi_start(demo, kr_spec, cycle)
             key_result = services.key_result_create(
                 actor=demo.actor,
                 objective=objective,
-                title=kr_spec.title,
+                title=title,
                 kind=kr_spec.kind,
-                start_value=Decimal(str(kr_spec.start)),
+                start_value=start,
                 target_value=Decimal(str(kr_spec.target)),
                 unit=kr_spec.unit,
                 weight=kr_spec.weight,
@@ -359,6 +361,25 @@ def _objectives(demo: _Demo, specs: list[Obj], cycle: Cycle, until: date) -> dic
                 lead=objective.lead,
             )
     return made
+
+
+def _kpi_start(demo: _Demo, kr_spec: KR, cycle: Cycle) -> tuple[str, Decimal]:
+    """A key result that follows a demo KPI starts where the KPI stood when the cycle began, so
+    its progress tells the KPI's real story; the title says so. Otherwise the spec's numbers."""
+    start, target = Decimal(str(kr_spec.start)), Decimal(str(kr_spec.target))
+    kpi = demo.kpis.get(kr_spec.kpi)
+    if kpi is None:
+        return kr_spec.title, start
+    period = (
+        KPIPeriod.objects.filter(kpi=kpi, period_start__lte=cycle.start_date)
+        .order_by("-period_start")
+        .first()
+    )
+    if period is None or (period.value - target) * (start - target) <= 0:
+        return kr_spec.title, start  # no history, or already past the target at the start
+    verb = kr_spec.title.split(" from ")[0]
+    value = period.value.quantize(Decimal(1) if abs(period.value) >= 100 else Decimal("0.1"))
+    return f"{verb} from {format_value(value, kpi)} to {format_value(target, kpi)}", value
 
 
 def _check_ins(demo: _Demo, key_result: KeyResult, cycle: Cycle, until: date, pace: float) -> None:

@@ -325,6 +325,7 @@ def initiative_update(
 @transaction.atomic
 def initiative_delete(*, actor: Membership, initiative: Initiative) -> None:
     require_objective_editor(actor, initiative.objective)
+    _require_open(initiative.objective)
     initiative.delete()
 
 
