@@ -91,6 +91,9 @@ def kpi_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "selected_health": health,
         "include_archived": include_archived,
     }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:  # the filters swap only the table
+        return render(request, "kpis/kpi_list.html#kpi-rows", context)
     return render(request, "kpis/kpi_list.html", context)
 
 

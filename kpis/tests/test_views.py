@@ -94,6 +94,18 @@ def test_kpi_list_filters_by_team_and_health(
     assert reply_time.name not in no_data
 
 
+def test_kpi_list_filters_answer_htmx_with_the_table_only(
+    owner_client: Client, org: Organization, reply_time: KPI
+) -> None:
+    response = owner_client.get(
+        url("kpi-list", org), {"health": "unhealthy"}, HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section class="card" id="kpi-rows">')
+    assert "Support reply time" in content
+    assert "<html" not in content
+
+
 def test_kpi_list_query_budget_is_flat(owner_client: Client, org: Organization) -> None:
     def page_queries(total: int) -> int:
         team = TeamFactory(organization=org)
