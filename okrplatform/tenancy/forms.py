@@ -80,4 +80,6 @@ class TeamForm(forms.Form):
 
 class TeamMemberAddForm(forms.Form):
     # The queryset is scoped when it runs, so one built here serves every organisation.
-    user = forms.ModelChoiceField(label="Member", queryset=users_of_organization())
+    user = forms.ModelChoiceField(
+        label="Member", queryset=users_of_organization(), empty_label="Choose a member…"
+    )
