@@ -97,6 +97,8 @@ def kpi_import_preview_create(
             "Split it and import the parts one after the other.",
             field="file",
         )
+    if upload.seekable():
+        upload.seek(0)  # read from the start, whatever looked at the upload before
     can_edit = kpi_edit_check(membership)
     if kpi is not None:
         if not can_edit(kpi):
