@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
@@ -26,17 +26,20 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from kpis.formatting import format_number, format_target, format_value
 from kpis.models import KPI, Health, KPIPeriod, KPITarget, UnitKind, UpdateFrequency
 from kpis.periods import MONTH_NAMES, last_completed_period_start, period_bounds
 
 from .alignment import aligned_okr_counts
+from .card_html import card_html
 from .models import Board, BoardSection
 from .sparkline import sparkline_svg
 
 SPARKLINE_PERIODS = 24
+HEALTH_LABELS: dict[str, str] = dict(Health.choices)
+EMPTY_HTML = mark_safe("")
 OVERDUE = "overdue"
 HEALTH_FILTERS = [*Health.choices, (OVERDUE, "Overdue")]
 # Worst first: the sort a manager scanning for trouble wants.
@@ -92,8 +95,10 @@ class KPIRow:
     position: int = 0
 
 
-@dataclass(slots=True)
-class Card:
+class Card(TypedDict):
+    """A card's preformatted content. A dict rather than an object: the template engine tries a
+    key lookup first, so dicts render several times faster than attributes on 200 cards."""
+
     kpi_id: int
     name: str
     url: str
@@ -116,6 +121,7 @@ class Card:
     position: int
     health_rank: int
     updated_sort: float
+    html: SafeString
 
 
 @dataclass
@@ -156,7 +162,7 @@ def _card_query(
             .order_by("-period_start")
             .values("value")[:SPARKLINE_PERIODS]
         )
-    return kpis.values(
+    return kpis.order_by().values(
         "id",
         "name",
         "unit_kind",
@@ -256,7 +262,7 @@ def card_from_row(row: KPIRow, *, url: str, aligned_okrs: int | None) -> Card:
     value_text = format_value(row.latest_value, row)
     change_text, change_label, direction = _change(row, spark)
     health = row.health
-    health_label = Health(health).label
+    health_label = HEALTH_LABELS[health]
     trend_label = (
         f"Last {len(spark)} periods: from {format_value(spark[-1], row)} to "
         f"{format_value(spark[0], row)}; target {target_text}"
@@ -264,46 +270,49 @@ def card_from_row(row: KPIRow, *, url: str, aligned_okrs: int | None) -> Card:
         else ""
     )
     recorded = row.last_recorded_at
-    return Card(
-        kpi_id=row.id,
-        name=row.name,
-        url=url,
-        value_text=value_text,
-        target_text=target_text,
-        health=health,
-        health_label=health_label,
-        overdue=bool(row.is_overdue),  # SQL says NULL for "not overdue" with no value yet
-        change_text=change_text,
-        change_label=change_label,
-        change_direction=direction,
-        updated_text=_date_text(recorded) if recorded else "Never",
-        updated_iso=recorded.isoformat() if recorded else "",
-        team_id=row.team_id,
-        team_name=row.team_name or "",
-        owner_name=row.owner_name or row.owner_email or "",
-        aligned_okrs=aligned_okrs,
-        sparkline=sparkline_svg(
+    card: Card = {
+        "kpi_id": row.id,
+        "name": row.name,
+        "url": url,
+        "value_text": value_text,
+        "target_text": target_text,
+        "health": health,
+        "health_label": health_label,
+        "overdue": bool(row.is_overdue),  # SQL says NULL for "not overdue" with no value yet
+        "change_text": change_text,
+        "change_label": change_label,
+        "change_direction": direction,
+        "updated_text": _date_text(recorded) if recorded else "Never",
+        "updated_iso": recorded.isoformat() if recorded else "",
+        "team_id": row.team_id,
+        "team_name": row.team_name or "",
+        "owner_name": row.owner_name or row.owner_email or "",
+        "aligned_okrs": aligned_okrs,
+        "sparkline": sparkline_svg(
             spark[::-1],
             kind=row.target_kind,
             lower=row.target_lower,
             upper=row.target_upper,
             label=trend_label,
         ),
-        section_id=row.section_id,
-        position=row.position,
-        health_rank=HEALTH_RANK.get(health, 2),
-        updated_sort=-recorded.timestamp() if recorded else float("inf"),
-    )
+        "section_id": row.section_id,
+        "position": row.position,
+        "health_rank": HEALTH_RANK.get(health, 2),
+        "updated_sort": -recorded.timestamp() if recorded else float("inf"),
+        "html": EMPTY_HTML,
+    }
+    card["html"] = card_html(card)
+    return card
 
 
 def _sort_key(sort: str) -> Any:
     if sort == "health":
-        return lambda card: (card.health_rank, not card.overdue, card.name.lower())
+        return lambda card: (card["health_rank"], not card["overdue"], card["name"].lower())
     if sort == "updated":
-        return lambda card: (card.updated_sort, card.name.lower())
+        return lambda card: (card["updated_sort"], card["name"].lower())
     if sort == "board":
-        return lambda card: (card.position, card.name.lower())
-    return lambda card: card.name.lower()
+        return lambda card: (card["position"], card["name"].lower())
+    return lambda card: card["name"].lower()
 
 
 def board_cards(
@@ -334,14 +343,14 @@ def board_cards(
         groups += [CardGroup(section_id=s.pk, title=s.title) for s in sections]
     by_section = {group.section_id: group for group in groups}
     for card in cards:
-        by_section.get(card.section_id, groups[0]).cards.append(card)
+        by_section.get(card["section_id"], groups[0]).cards.append(card)
     filtering = bool(team_id or health)
     shown = [g for g in groups if g.cards or (g.section_id is not None and not filtering)]
 
     health_counts = dict.fromkeys([*Health.values, OVERDUE], 0)
     for card in cards:
-        health_counts[card.health] += 1
-        health_counts[OVERDUE] += card.overdue
+        health_counts[card["health"]] += 1
+        health_counts[OVERDUE] += card["overdue"]
     return BoardCards(groups=shown, total=len(cards), counts=health_counts)
 
 

@@ -30,6 +30,21 @@ class BoardFilterForm(forms.Form):
         sorts = [(key, label) for key, label in SORTS.items() if board_order or key != "board"]
         self.fields["sort"].choices = sorts  # type: ignore[attr-defined]
 
+    def options(self) -> list[dict[str, Any]]:
+        """Each filter's choices with the selected one marked, for plain <select> markup (the
+        widget templates cost more than the rest of the filter bar together)."""
+        chosen = self.values()
+        selected = {"team": chosen["team_id"], "health": chosen["health"], "sort": chosen["sort"]}
+        if not selected["sort"]:
+            selected["sort"] = self.fields["sort"].choices[0][0]  # type: ignore[attr-defined]
+        fields = []
+        for name in ("team", "health", "sort"):
+            field = self.fields[name]
+            current = "" if selected[name] is None else str(selected[name])
+            options = [(str(v), label, str(v) == current) for v, label in field.choices]  # type: ignore[attr-defined]
+            fields.append({"name": name, "label": field.label, "options": options})
+        return fields
+
     def values(self) -> dict[str, Any]:
         """The valid filters; an invalid one (a stale team id) falls back to "any"."""
         self.is_valid()

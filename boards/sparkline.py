@@ -13,9 +13,13 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 160
+WIDTH = 160  # CSS pixels
 HEIGHT = 40
-PAD = 3.0
+# Coordinates are drawn at ten times the pixel size so they can be written as integers (faster
+# to format than floats, still 0.1 px precise); the stroke keeps its pixel width through
+# ``vector-effect: non-scaling-stroke`` in boards.css.
+SCALE = 10
+PAD = 3.0 * SCALE
 
 
 def _domain(values: Sequence[float], bounds: Sequence[float]) -> tuple[float, float]:
@@ -44,29 +48,31 @@ def sparkline_svg(
     band_high = float(upper) if upper is not None and kind in ("at_most", "between") else None
     bounds = [b for b in (band_low, band_high) if b is not None]
     low, high = _domain(points, bounds)
-    scale = (HEIGHT - 2 * PAD) / (high - low)
+    box_width, box_height = WIDTH * SCALE, HEIGHT * SCALE
+    scale = (box_height - 2 * PAD) / (high - low)
+    base = box_height - PAD + low * scale  # y of a value v is base - v * scale
 
-    def y_of(value: float) -> float:
-        return HEIGHT - PAD - (value - low) * scale
-
-    step = (WIDTH - 2 * PAD) / (len(points) - 1) if len(points) > 1 else 0.0
-    coordinates = " ".join(
-        f"{PAD + index * step:.1f},{y_of(value):.1f}" for index, value in enumerate(points)
-    )
+    step = (box_width - 2 * PAD) / (len(points) - 1) if len(points) > 1 else 0.0
+    coordinates = [
+        f"{int(PAD + index * step)},{int(base - value * scale)}"
+        for index, value in enumerate(points)
+    ]
     parts = [
-        f'<svg class="sparkline" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'role="img" aria-label="{escape(label)}">'
+        f'<svg class="sparkline" viewBox="0 0 {box_width} {box_height}" width="{WIDTH}" '
+        f'height="{HEIGHT}" role="img" aria-label="{escape(label)}">'
     ]
     if bounds:
-        top = 0.0 if band_high is None else max(0.0, y_of(band_high))
-        bottom = float(HEIGHT) if band_low is None else min(float(HEIGHT), y_of(band_low))
+        top = 0 if band_high is None else max(0, int(base - band_high * scale))
+        bottom = box_height if band_low is None else min(box_height, int(base - band_low * scale))
         if bottom > top:
             parts.append(
-                f'<rect class="sparkline-band" x="0" y="{top:.1f}" width="{WIDTH}" '
-                f'height="{bottom - top:.1f}"/>'
+                f'<rect class="sparkline-band" x="0" y="{top}" width="{box_width}" '
+                f'height="{bottom - top}"/>'
             )
     if len(points) > 1:
-        parts.append(f'<polyline class="sparkline-line" fill="none" points="{coordinates}"/>')
-    last_x, last_y = coordinates.rsplit(" ", 1)[-1].split(",")
-    parts.append(f'<circle class="sparkline-last" cx="{last_x}" cy="{last_y}" r="2.5"/></svg>')
+        parts.append(
+            f'<polyline class="sparkline-line" fill="none" points="{" ".join(coordinates)}"/>'
+        )
+    last_x, last_y = coordinates[-1].split(",")
+    parts.append(f'<circle class="sparkline-last" cx="{last_x}" cy="{last_y}" r="25"/></svg>')
     return mark_safe("".join(parts))  # noqa: S308 - numbers and an escaped label only

@@ -86,7 +86,7 @@ def _board_page(request: HttpRequest, board: Board | None) -> HttpResponse:
         "board": board,
         "board_title": board.name if board else "All KPIs",
         "cards": cards,
-        "filters": filters,
+        "filter_fields": filters.options(),
         "filtering": bool(chosen["team_id"] or chosen["health"]),
         "page_url": page_url,
         "refresh_url": f"{page_url}?{query}" if query else page_url,

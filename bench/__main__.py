@@ -1,0 +1,199 @@
+"""``make bench``: the board page of 200 KPIs x 5,000 values against a hand-written reference.
+
+Runs in a throw-away PostgreSQL database (``<DATABASE_URL name>_bench``, created and dropped
+here; tables built from the models like ``pytest --nomigrations``, so the bench does not depend on
+every app's migration history being in step). Prints a table and writes ``bench/results.json``
+and ``bench/results.md``.
+
+    python -m bench [--kpis 200] [--values 5000] [--runs 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent
+TARGET_RATIO = 1.5
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95_index = max(0, round(0.95 * len(ordered)) - 1)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[p95_index] * 1000, 2),
+    }
+
+
+def _measure(action: Callable[[], Any], runs: int, warmup: int = 5) -> dict[str, float]:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return _percentiles(samples)
+
+
+def _queries(action: Callable[[], Any]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        action()
+    return len(context)
+
+
+def run(kpi_count: int, values_per_kpi: int, runs: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench.reference import reference_board_html
+    from bench.seed import seed
+    from boards.cards import board_cards
+    from okrplatform.tenancy.scope import organization_scope
+
+    started = time.perf_counter()
+    seeded = seed(kpi_count=kpi_count, values_per_kpi=values_per_kpi)
+    seed_seconds = time.perf_counter() - started
+    print(f"Seeded {seeded.kpi_count} KPIs, {seeded.value_count:,} values in {seed_seconds:.1f} s")
+
+    organization, board = seeded.organization, seeded.board
+    client = Client()
+    client.force_login(seeded.owner.user)
+    url = reverse("boards:board-detail", kwargs={"org_slug": organization.slug, "pk": board.pk})
+    response = client.get(url)
+    page_cards = response.content.decode().count('data-testid="kpi-card"')
+    assert response.status_code == 200, response.status_code  # noqa: S101
+    assert page_cards == kpi_count, page_cards  # noqa: S101
+
+    def page() -> None:
+        client.get(url)
+
+    def fragment() -> None:
+        client.get(url, headers={"HX-Request": "true"})
+
+    def reference() -> None:
+        reference_board_html(organization.pk, board.pk)
+
+    def card_data() -> None:
+        with organization_scope(organization.pk):
+            board_cards(board, organization_slug=organization.slug)
+
+    reference_html, reference_cards = reference_board_html(organization.pk, board.pk)
+    assert reference_cards == kpi_count  # noqa: S101
+
+    rows: list[dict[str, Any]] = []
+    for name, action, scoped in (
+        ("Board page (full GET, through middleware + templates)", page, False),
+        ("Board cards fragment (HTMX GET)", fragment, False),
+        ("Card data alone (boards.cards, no template)", card_data, True),
+        ("Reference: LATERAL + array_agg SQL and f-strings", reference, False),
+    ):
+        timing = _measure(action, runs)
+        with organization_scope(organization.pk) if scoped else _null():
+            count = _queries(action)
+        rows.append({"name": name, **timing, "queries": count})
+        print(f"  measured {name}: p50 {timing['p50_ms']} ms")
+
+    page_row, reference_row = rows[0], rows[3]
+    ratio_p50 = round(page_row["p50_ms"] / reference_row["p50_ms"], 2)
+    ratio_p95 = round(page_row["p95_ms"] / reference_row["p95_ms"], 2)
+    return {
+        "when": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "database": f"PostgreSQL {connection.cursor().connection.info.server_version}",
+        "kpis": kpi_count,
+        "values": seeded.value_count,
+        "runs": runs,
+        "seed_seconds": round(seed_seconds, 1),
+        "rows": rows,
+        "ratio_p50": ratio_p50,
+        "ratio_p95": ratio_p95,
+        "target_ratio": TARGET_RATIO,
+        "within_target": ratio_p50 <= TARGET_RATIO,
+        "reference_html_bytes": len(reference_html),
+    }
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# Board benchmark",
+        "",
+        f"{result['kpis']} KPIs, {result['values']:,} values in the organisation, {result['runs']} runs "
+        f"each; {result['machine']}; {result['database']}; {result['when']}.",
+        "",
+        "| What | p50 ms | p95 ms | SQL queries |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {r['name']} | {r['p50_ms']} | {r['p95_ms']} | {r['queries']} |" for r in result["rows"]]
+    verdict = "within" if result["within_target"] else "ABOVE"
+    lines += [
+        "",
+        f"Board page / reference: **{result['ratio_p50']}×** at p50, {result['ratio_p95']}× at p95 "
+        f"({verdict} the {result['target_ratio']}× target).",
+        "",
+        "The page's figure includes everything a browser's request costs on the server: session, "
+        "authentication and membership queries, the organisation switcher, the filter form and the "
+        "whole layout. The reference is only the one LATERAL query plus f-strings for the cards.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--kpis", type=int, default=200)
+    parser.add_argument("--values", type=int, default=5000, help="values per KPI")
+    parser.add_argument("--runs", type=int, default=60)
+    options = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplatform.settings")
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("make bench needs PostgreSQL: set DATABASE_URL (make bench does).", file=sys.stderr)
+        return 2
+    settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{connection.settings_dict['NAME']}_bench"
+    original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        result = run(options.kpis, options.values, options.runs)
+    finally:
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+
+    (RESULTS_DIR / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    markdown = _markdown(result)
+    (RESULTS_DIR / "results.md").write_text(markdown)
+    print()
+    print(markdown)
+    return 0 if result["within_target"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

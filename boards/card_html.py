@@ -1,0 +1,53 @@
+"""The markup of one KPI card, written in Python rather than in the board template.
+
+Why: a board renders up to a few hundred cards per request, every minute while it is open. In
+the template engine each card cost ~25 variable and tag nodes, and rendering them was about half
+of the page's server time in ``make bench`` (200 cards: the page took ~2.7x the hand-written
+reference; with this module it is back within the 1.5x budget). The layout around the cards
+(filters, sections, empty states) stays in ``templates/boards/board.html``. Every piece of text
+goes through ``escape``; the sparkline is already safe markup of numbers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from .cards import Card
+
+
+def card_html(card: Card) -> SafeString:
+    name = escape(card["name"])
+    title = f'<a href="{escape(card["url"])}">{name}</a>' if card["url"] else name
+    health = escape(card["health"])
+    change = ""
+    if card["change_direction"]:
+        label = escape(card["change_label"])
+        change = (
+            f'<p class="kpi-change kpi-change-{card["change_direction"]}" title="{label}">'
+            f'<span aria-hidden="true">{escape(card["change_text"])}</span>'
+            f'<span class="sr-only">{label}</span></p>'
+        )
+    overdue = (
+        ' <span class="overdue" data-testid="overdue">Overdue</span>' if card["overdue"] else ""
+    )
+    owner: str = escape(card["team_name"] or "No team")
+    if card["owner_name"]:
+        owner = f"{owner} · {escape(card['owner_name'])}"
+    okrs = card["aligned_okrs"]
+    if okrs is not None:
+        owner += f' · <span class="kpi-okrs">{okrs} aligned OKR{"" if okrs == 1 else "s"}</span>'
+    return mark_safe(  # noqa: S308 - every text piece above is escaped
+        f'<article class="kpi-card kpi-card-{health}" data-testid="kpi-card" data-kpi="{card["kpi_id"]}">'
+        f'<header class="kpi-card-head"><h3 class="kpi-card-name">{title}</h3>'
+        f'<span class="health health-{health}">{escape(card["health_label"])}</span></header>'
+        f'<p class="kpi-value">{escape(card["value_text"])}</p>'
+        f'<p class="kpi-target">Target {escape(card["target_text"])}</p>'
+        f'<div class="kpi-trend">{card["sparkline"]}{change}</div>'
+        f'<p class="kpi-meta">Updated <time datetime="{card["updated_iso"]}">'
+        f"{escape(card['updated_text'])}</time>{overdue}</p>"
+        f'<p class="kpi-owner">{owner}</p></article>'
+    )
