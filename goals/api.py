@@ -10,9 +10,19 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
-from goals.models import CheckIn, Cycle, Initiative, KeyResult, Objective, StrategicPillar
+from goals.models import (
+    CheckIn,
+    ControlDirection,
+    Cycle,
+    Initiative,
+    KeyResult,
+    KeyResultStatus,
+    Objective,
+    StrategicPillar,
+)
 from goals.progress import key_result_progress, weighted_mean
 from kpis.models import KPI
+from okrplatform.api.filters import UTCDateTimeFilter
 from okrplatform.api.views import OrganizationReadOnlyViewSet
 
 
@@ -31,6 +41,11 @@ class CycleSerializer(serializers.ModelSerializer[Cycle]):
 
 
 class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
+    # Declared so the schema's enums include the blank value the model allows.
+    status = serializers.ChoiceField(KeyResultStatus.choices, allow_blank=True, read_only=True)
+    control_direction = serializers.ChoiceField(
+        ControlDirection.choices, allow_blank=True, read_only=True
+    )
     progress = serializers.SerializerMethodField(help_text="0–1, from start to target")
 
     class Meta:
@@ -68,6 +83,8 @@ class ObjectiveSerializer(serializers.ModelSerializer[Objective]):
 
 
 class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
+    status = serializers.ChoiceField(KeyResultStatus.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = CheckIn
         fields = [
@@ -159,7 +176,7 @@ class InitiativeViewSet(OrganizationReadOnlyViewSet):
 
 
 class CheckInFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte")
     objective = filters.NumberFilter(field_name="key_result__objective")
 
     class Meta:

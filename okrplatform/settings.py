@@ -255,8 +255,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "okrplatform.api.errors.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Bulk ingest of 10,000 points is ~1 MB of JSON; anything far beyond is refused with 413.
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5_000_000)
+# Bulk ingest of 10,000 points is ~1 MB of JSON; larger bodies get a 413 problem document
+# (kept under Django's DATA_UPLOAD_MAX_MEMORY_SIZE, whose own refusal is an HTML 400).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2_500_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "okrplatform API",
     "DESCRIPTION": "KPIs, KPI values, OKRs and boards of one organisation. See docs/api.md.",

@@ -10,7 +10,7 @@ with the same KPI and timestamp are allowed; the later one in the list wins.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models.functions import Lower
@@ -65,6 +65,10 @@ def _timestamp(raw: object) -> datetime:
         raise DomainError(f"“{raw[:40]}” is not an ISO 8601 timestamp.")
     if timezone.is_naive(parsed):
         raise DomainError("The timestamp has no time zone; add one, e.g. Z or +02:00.")
+    try:
+        parsed = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise DomainError("The timestamp is out of range.") from None
     return timestamp_validate(parsed)
 
 

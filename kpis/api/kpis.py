@@ -26,6 +26,8 @@ class TargetSerializer(serializers.ModelSerializer[KPITarget]):
 
 
 class KPISerializer(serializers.ModelSerializer[KPI]):
+    # Declared: the key may be blank, which the slug pattern of the schema would refuse.
+    key = serializers.CharField(read_only=True, allow_blank=True)
     current_target = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,6 +7,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from kpis.models import KPIValue
+from okrplatform.api.filters import UTCDateTimeFilter
 from okrplatform.api.views import OrganizationReadOnlyViewSet
 
 
@@ -19,10 +20,10 @@ class KPIValueSerializer(serializers.ModelSerializer[KPIValue]):
 
 class KPIValueFilter(filters.FilterSet):
     kpi_key = filters.CharFilter(field_name="kpi__key", lookup_expr="iexact", label="KPI key")
-    since = filters.IsoDateTimeFilter(
+    since = UTCDateTimeFilter(
         field_name="timestamp", lookup_expr="gte", label="From this time (inclusive)"
     )
-    until = filters.IsoDateTimeFilter(
+    until = UTCDateTimeFilter(
         field_name="timestamp", lookup_expr="lt", label="Up to this time (exclusive)"
     )
 

@@ -60,7 +60,7 @@ class OrganizationAPIMixin:
             length = 0
         limit: int = settings.API_MAX_BODY_BYTES
         if length > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit // 1_000_000} MB.")
+            raise PayloadTooLarge(f"The request body is larger than {limit:,} bytes.")
 
     @property
     def access(self) -> ApiAccess:
@@ -72,11 +72,13 @@ class OrganizationAPIView(OrganizationAPIMixin, APIView):
 
 
 class OrganizationViewSet(OrganizationAPIMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    pass
+    # Any id reaches the view (DRF's default refuses dots), so "/kpis/0.5/" gets the same
+    # problem-details 404 as any missing object instead of the site's HTML 404 page.
+    lookup_value_regex = "[^/]+"
 
 
 class OrganizationReadOnlyViewSet(
     OrganizationAPIMixin,
     viewsets.ReadOnlyModelViewSet,  # type: ignore[type-arg]
 ):
-    pass
+    lookup_value_regex = "[^/]+"

@@ -40,7 +40,8 @@ def test_a_batch_by_id_and_key_is_written_and_resending_it_changes_nothing(write
     state = _values(kpi)
     assert len(state) == 31
     again = write_key.post_json(BULK, {"points": points})
-    assert again.json()["created"] == 0 and again.json()["updated"] == 31
+    assert again.json()["created"] == 0
+    assert again.json()["updated"] == 31
     assert _values(kpi) == state
 
 
@@ -123,7 +124,8 @@ def test_bad_bodies_get_a_problem_document(write_key, kpi, body, content_type) -
     response = write_key.post(BULK, body, content_type=content_type)
     assert response.status_code in (400, 415)
     problem = response.json()
-    assert problem["status"] == response.status_code and problem["detail"]
+    assert problem["status"] == response.status_code
+    assert problem["detail"]
 
 
 def test_an_oversized_body_is_refused(write_key, settings) -> None:

@@ -25,7 +25,7 @@ def api_world_extend(world, marker: str) -> None:
     kpi = create(
         KPI,
         name=f"{marker} API reply time",
-        key=f"{slug}-api-reply-time",
+        key=f"{slug}-{marker.lower()}-reply-time",
         health=Health.UNHEALTHY,
         health_since=timezone.now() - timedelta(days=3),
         latest_value=Decimal("52"),
