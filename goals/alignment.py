@@ -30,20 +30,26 @@ def _sort_key(objective: Objective) -> tuple[int, str, str]:
     return (0 if objective.owner_team is None else 1, team, objective.title.lower())
 
 
+def ancestor_ids(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> set[int]:
+    """``start`` and every objective above them, through any number of alignment levels."""
+    parents: dict[int, list[int]] = {}
+    for child_id, parent_id in edges:
+        parents.setdefault(child_id, []).append(parent_id)
+    found: set[int] = set()
+    stack = list(start)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(parents.get(pk, []))
+    return found
+
+
 def keep_with_ancestors(
     objectives: Sequence[Objective], wanted: Iterable[int], edges: Iterable[tuple[int, int]]
 ) -> list[Objective]:
     """``wanted`` objectives and every objective above them: a filtered map keeps its paths."""
-    parents: dict[int, list[int]] = {}
-    for child_id, parent_id in edges:
-        parents.setdefault(child_id, []).append(parent_id)
-    keep: set[int] = set()
-    stack = list(wanted)
-    while stack:
-        pk = stack.pop()
-        if pk not in keep:
-            keep.add(pk)
-            stack.extend(parents.get(pk, []))
+    keep = ancestor_ids(wanted, edges)
     return [o for o in objectives if o.pk in keep]
 
 

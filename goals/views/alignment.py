@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from goals import rollup, selectors
-from goals.alignment import build_map, keep_with_ancestors
+from goals.alignment import ancestor_ids, build_map, keep_with_ancestors
 from okrplatform.tenancy.selectors import team_list
 
 from .common import int_param
@@ -28,6 +28,11 @@ def alignment_map(request: HttpRequest, org_slug: str) -> HttpResponse:
             .order_by("owner_team__name", "title", "pk")
         )
         edges = selectors.alignment_edges()
+        # Parents in other cycles (last quarter's company objective…) keep the path complete.
+        loaded = {o.pk for o in objectives}
+        above = ancestor_ids(loaded, edges) - loaded
+        if above:
+            objectives += list(selectors.objective_queryset().filter(pk__in=above))
         rollup.annotate_objectives(objectives, selectors.goal_settings(), edges=edges)
         if team_id is not None:
             wanted = [o.pk for o in objectives if o.owner_team_id == team_id]

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import selectors, services
@@ -33,7 +34,11 @@ def _section(
     context = objective_context(request, full)
     context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
     context.update(extra)
-    return render(request, f"goals/objective_detail.html#{partial}", context)
+    section = render_to_string(f"goals/objective_detail.html#{partial}", context, request)
+    # The objective's progress and status in the page header change too: swapped out of band.
+    context["oob"] = True
+    summary = render_to_string("goals/objective_detail.html#objective-summary", context, request)
+    return HttpResponse(section + summary)
 
 
 def _done(request: HttpRequest, objective: Objective, partial: str, message: str) -> HttpResponse:
