@@ -138,3 +138,11 @@ def test_admins_create_and_revoke_keys_in_the_ui(owner_client, org, member_clien
     api_key = OrganizationAPIKey.unscoped.get()
     owner_client.post(f"/{org.slug}/settings/api-keys/{api_key.pk}/revoke/")
     assert KeyClient(secret).get("/api/v1/kpis/").status_code == 401
+
+
+def test_the_api_is_linked_in_the_navigation_for_admins_only(
+    owner_client, member_client, org
+) -> None:
+    link = f'href="/{org.slug}/settings/api-keys/"'
+    assert link in owner_client.get(f"/{org.slug}/").content.decode()
+    assert link not in member_client.get(f"/{org.slug}/").content.decode()
