@@ -54,6 +54,8 @@ class DataSourceBaseForm(forms.Form):
     )
     enabled = forms.BooleanField(required=False, initial=True)
 
+    field_order = ["kpi"]  # then the provider's extraction fields, then the schedule
+
 
 SCHEDULE_FIELDS = (
     "schedule_kind",

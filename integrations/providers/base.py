@@ -43,6 +43,11 @@ class ProviderSpec:
     secret_fields: tuple[str, ...] = ()
     description: str = ""
 
+    @property
+    def pulls(self) -> bool:
+        """Fetched on a schedule (templates cannot test ``fetch``: they would call it)."""
+        return self.fetch is not None
+
 
 def value_parse(raw: Any, *, where: str = "The value") -> Decimal:
     if isinstance(raw, bool) or raw is None:

@@ -21,7 +21,10 @@ SECRET_FIELDS = ("token", "password", "api_key")
 
 class HTTPConnectionForm(forms.Form):
     url = forms.URLField(
-        max_length=2000, assume_scheme="https", help_text="http(s) only; public addresses only."
+        label="URL",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="http(s) only; public addresses only.",
     )
     auth = forms.ChoiceField(choices=AUTH_CHOICES, initial="none", label="Authentication")
     username = forms.CharField(max_length=200, required=False, label="User name (basic)")

@@ -14,10 +14,12 @@ from .http_common import SECRET_FIELDS, HTTPConnectionForm, http_get
 
 
 class SettingsForm(HTTPConnectionForm):
-    pass
-
-
-SettingsForm.base_fields["url"].help_text = "The Prometheus base URL, e.g. https://prom.example.com"
+    url = forms.URLField(
+        label="Prometheus URL",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="The base URL, e.g. https://prometheus.example.com",
+    )
 
 
 class ExtractionForm(forms.Form):

@@ -23,8 +23,10 @@ class DataSourceFactory(TenantFactory):
     class Meta:
         model = DataSource
 
-    integration = factory.SubFactory(IntegrationFactory)
-    organization = factory.SelfAttribute("integration.organization")
+    organization = factory.SubFactory(OrganizationFactory)
+    integration = factory.SubFactory(
+        IntegrationFactory, organization=factory.SelfAttribute("..organization")
+    )
     kpi = factory.SubFactory(KPIFactory, organization=factory.SelfAttribute("..organization"))
     extraction = factory.LazyFunction(lambda: {"expression": "value"})
     schedule_kind = "hourly"

@@ -175,6 +175,16 @@ def test_source_page_shows_the_run_log_and_attention(org, member_client) -> None
     assert "The server answered 404." in html
     assert 'data-testid="run-log"' in html
     assert "Sync now" not in html  # members read only
+    assert "Test connection" not in html
+
+
+def test_admins_get_sync_now_and_test_connection(org, admin_client_) -> None:
+    source = DataSourceFactory(organization=org)
+    html = admin_client_.get(_url("source-detail", org, pk=source.pk)).content.decode()
+    assert "Sync now" in html
+    assert "Test connection" in html
+    detail = admin_client_.get(_url("integration-detail", org, pk=source.integration_id))
+    assert "Test connection" in detail.content.decode()
 
 
 def test_list_query_count_is_flat(org, admin_client_, django_assert_max_num_queries) -> None:
