@@ -40,6 +40,8 @@ from .sparkline import sparkline_svg
 SPARKLINE_PERIODS = 24
 HEALTH_LABELS: dict[str, str] = dict(Health.choices)
 EMPTY_HTML = mark_safe("")
+LOCAL_ZONE = timezone.get_default_timezone()
+MONTH_ABBREVIATIONS = [name[:3] for name in MONTH_NAMES]
 OVERDUE = "overdue"
 HEALTH_FILTERS = [*Health.choices, (OVERDUE, "Overdue")]
 # Worst first: the sort a manager scanning for trouble wants.
@@ -216,8 +218,8 @@ def kpi_rows(board: Board | None, *, team_id: int | None = None, health: str = "
 
 
 def _date_text(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.day} {MONTH_NAMES[local.month - 1][:3]} {local.year}, {local:%H:%M}"
+    local = moment.astimezone(LOCAL_ZONE)
+    return f"{local.day} {MONTH_ABBREVIATIONS[local.month - 1]} {local.year}, {local:%H:%M}"
 
 
 def _change(row: KPIRow, spark: Sequence[Decimal]) -> tuple[str, str, str]:
