@@ -315,3 +315,30 @@ def test_home_shows_okr_progress_by_team(member_client, org, cycle, objective):
     body = member_client.get(reverse("tenancy:home", args=[org.slug])).content.decode()
     assert "OKR progress" in body
     assert 'value="25"' in body
+
+
+def test_cycle_page_card_drafts_key_results_and_checks_in_inline(member_client, org, objective):
+    target = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": f"objective-{objective.pk}"}
+    body = member_client.get(url("objective-list", org)).content.decode()
+    assert f'hx-target="#objective-{objective.pk}"' in body
+    response = member_client.get(url("key-result-create", org, pk=objective.pk), **target)
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<article class="card okr-card" id="objective-{objective.pk}"')
+    assert f'hx-target="#objective-{objective.pk}"' in body  # the form posts back to the card
+    response = member_client.post(
+        url("key-result-create", org, pk=objective.pk),
+        {
+            "title": "Grow NPS",
+            "kind": "metric",
+            "start_value": "30",
+            "target_value": "50",
+            "weight": "1",
+        },
+        **target,
+    )
+    assert "Grow NPS" in response.content.decode()
+    kr = KeyResult.unscoped.get()
+    response = member_client.post(url("check-in", org, pk=kr.pk), {"value": "40"}, **target)
+    body = response.content.decode()
+    assert 'value="50"' in body  # the card's progress bar moved to 50 %
+    assert body.count("<article") == 1

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
-from goals import selectors, services
+from goals import rollup, selectors, services
 from goals.forms import CheckInForm, InitiativeForm, KeyResultForm
 from goals.models import KeyResultKind, Objective
 from okrplatform.errors import DomainError
@@ -28,9 +28,12 @@ from .objectives import objective_context
 def _section(
     request: HttpRequest, objective: Objective, partial: str, **extra: Any
 ) -> HttpResponse:
-    """The objective's key results or initiatives section, fresh from the database."""
+    """The objective's key results or initiatives section, fresh from the database; or its
+    card when the request came from a card of the cycle page."""
     full = selectors.objective_get(objective.pk)
     assert full is not None  # noqa: S101 - it was just found in this request
+    if request.htmx.target == f"objective-{objective.pk}":  # type: ignore[attr-defined]
+        return _card(request, full, **extra)
     context = objective_context(request, full)
     context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
     context.update(extra)
@@ -39,6 +42,14 @@ def _section(
     context["oob"] = True
     summary = render_to_string("goals/objective_detail.html#objective-summary", context, request)
     return HttpResponse(section + summary)
+
+
+def _card(request: HttpRequest, objective: Objective, **extra: Any) -> HttpResponse:
+    rollup.annotate_objectives([objective], selectors.goal_settings())
+    objective.can_edit = services.objective_can_edit(current_membership(request), objective)  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"objective": objective, "kr_form": None, "initiative_form": None}
+    context.update(extra)
+    return render(request, "goals/_objective_card.html", context)
 
 
 def _done(request: HttpRequest, objective: Objective, partial: str, message: str) -> HttpResponse:
