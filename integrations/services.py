@@ -30,8 +30,20 @@ def _require_admin(actor: Membership) -> None:
         raise PermissionDeniedError("Only admins can manage integrations.")
 
 
+def _validated(form_class: type[Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Run the provider's form over ``fields`` here too: the service is the last gate, whoever
+    calls it (a page, the API, a script)."""
+    form = form_class(data={k: v for k, v in fields.items() if v is not None})
+    if not form.is_valid():
+        name, errors = next(iter(form.errors.items()))
+        raise DomainError(str(errors[0]), field=None if name == "__all__" else name)
+    cleaned: dict[str, Any] = form.cleaned_data
+    return cleaned
+
+
 def _split_secrets(provider: str, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     spec = provider_get(provider)
+    fields = _validated(spec.settings_form, fields)
     settings = {k: v for k, v in fields.items() if k not in spec.secret_fields}
     secrets = {k: str(v) for k, v in fields.items() if k in spec.secret_fields and v}
     return settings, secrets
@@ -176,6 +188,7 @@ def data_source_create(
         or integration.organization_id != kpi.organization_id
     ):
         raise DomainError("Choose a KPI of this organisation.", field="kpi")
+    extraction = _validated(provider_get(integration.provider).extraction_form, extraction)
     source = DataSource(
         organization_id=actor.organization_id,
         integration=integration,
@@ -212,7 +225,9 @@ def data_source_update(
     _require_admin(actor)
     for name, value in _schedule_fields(schedule).items():
         setattr(source, name, value)
-    source.extraction = extraction
+    source.extraction = _validated(
+        provider_get(source.integration.provider).extraction_form, extraction
+    )
     source.enabled = enabled
     source.next_run_at = data_source_next_run(source, after=timezone.now())
     source.save()
