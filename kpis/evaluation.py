@@ -15,7 +15,8 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from .health import aggregate, evaluate, next_health, target_for_period
 from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
@@ -68,46 +69,64 @@ def _aggregate_periods(kpi: KPI, starts: set[date]) -> dict[date, tuple[Decimal,
 
 
 @dataclass
+class _Row:
+    """A period of the series as the walk handles it (plain data: backfills walk thousands)."""
+
+    pk: int | None
+    period_start: date
+    value: Decimal
+    last_timestamp: datetime
+    raw_health: str = ""
+    health: str = ""
+
+
+_ROW_FIELDS = ("pk", "period_start", "value", "last_timestamp", "raw_health", "health")
+
+
+def _rows(queryset: QuerySet[KPIPeriod]) -> list[_Row]:
+    return [_Row(*values) for values in queryset.values_list(*_ROW_FIELDS)]
+
+
+@dataclass
+class _Change:
+    from_health: str
+    to_health: str
+    changed_at: datetime
+    period_start: date
+    value: Decimal
+
+
+@dataclass
 class _Walk:
     """The running state of the forward pass over a KPI's periods."""
 
-    kpi: KPI
     targets: list[KPITarget]
+    periods: int
     previous: Health
     recent_raw: list[Health]
-    changes: list[HealthChange] = field(default_factory=list)
-    dirty: list[KPIPeriod] = field(default_factory=list)
-    last: KPIPeriod | None = None
+    changes: list[_Change] = field(default_factory=list)
+    dirty: list[_Row] = field(default_factory=list)
 
-    def step(self, row: KPIPeriod) -> bool:
+    def step(self, row: _Row) -> bool:
         """Judge ``row``; True when its stored verdicts were already right."""
-        periods = max(self.kpi.hysteresis_periods, 1)
         raw = evaluate(target_for_period(self.targets, row.period_start), row.value)
-        self.recent_raw = [*self.recent_raw, raw][-periods:]
-        health = next_health(self.previous, self.recent_raw, periods)
+        self.recent_raw = [*self.recent_raw, raw][-self.periods :]
+        health = next_health(self.previous, self.recent_raw, self.periods)
         unchanged = row.pk is not None and row.raw_health == raw and row.health == health
         if not unchanged:
             row.raw_health, row.health = raw, health
             self.dirty.append(row)
         if health != self.previous:
             self.changes.append(
-                HealthChange(
-                    organization_id=self.kpi.organization_id,
-                    kpi=self.kpi,
-                    from_health=self.previous,
-                    to_health=health,
-                    changed_at=row.last_timestamp,
-                    period_start=row.period_start,
-                    value=row.value,
-                )
+                _Change(self.previous, health, row.last_timestamp, row.period_start, row.value)
             )
-        self.previous, self.last = health, row
+        self.previous = health
         return unchanged
 
 
-def _rows_after(kpi: KPI, after: date) -> Iterator[KPIPeriod]:
+def _rows_after(kpi: KPI, after: date) -> Iterator[_Row]:
     while True:
-        chunk = list(
+        chunk = _rows(
             KPIPeriod.objects.filter(kpi=kpi, period_start__gt=after).order_by("period_start")[
                 :CASCADE_CHUNK
             ]
@@ -139,33 +158,30 @@ def periods_refresh(
     if rejudge_from is not None and rejudge_to is None:
         end = date.max
     periods = max(kpi.hysteresis_periods, 1)
-    before = list(
+    before = _rows(
         KPIPeriod.objects.filter(kpi=kpi, period_start__lt=start).order_by("-period_start")[
             :periods
         ]
     )[::-1]
     walk = _Walk(
-        kpi=kpi,
         targets=list(KPITarget.objects.filter(kpi=kpi)),
+        periods=periods,
         previous=Health(before[-1].health) if before else Health.NO_DATA,
         recent_raw=[Health(row.raw_health) for row in before],
     )
     stored = {
         row.period_start: row
-        for row in KPIPeriod.objects.filter(kpi=kpi, period_start__gte=start, period_start__lte=end)
-    }
-    removed = [stored.pop(day).pk for day in touched_set if day in stored and day not in aggregated]
-    for day, (value, last_timestamp) in aggregated.items():
-        row = stored.get(day) or KPIPeriod(
-            organization_id=kpi.organization_id, kpi=kpi, period_start=day
+        for row in _rows(
+            KPIPeriod.objects.filter(kpi=kpi, period_start__gte=start, period_start__lte=end)
         )
-        if row.value != value or row.last_timestamp != last_timestamp:
-            row.value, row.last_timestamp, row.raw_health = (
-                value,
-                last_timestamp,
-                "",
-            )  # forces a write
-        stored[day] = row
+    }
+    removed = [stored.pop(day) for day in touched_set if day in stored and day not in aggregated]
+    for day, (value, last_timestamp) in aggregated.items():
+        row = stored.get(day)
+        if row is None:
+            stored[day] = _Row(None, day, value, last_timestamp)
+        elif row.value != value or row.last_timestamp != last_timestamp:
+            row.value, row.last_timestamp, row.raw_health = value, last_timestamp, ""  # rewrite
     for day in sorted(stored):
         walk.step(stored[day])
     walked_to = max(stored) if stored else start
@@ -176,18 +192,114 @@ def periods_refresh(
             if converged and index >= periods - 1:
                 break
     walked_to = max(walked_to, *touched_set) if touched_set else walked_to
-    KPIPeriod.objects.filter(pk__in=removed).delete()
-    new_rows = [row for row in walk.dirty if row.pk is None]
-    changed_rows = [row for row in walk.dirty if row.pk is not None]
-    KPIPeriod.objects.bulk_create(new_rows, batch_size=1000)
-    KPIPeriod.objects.bulk_update(
-        changed_rows, ["value", "last_timestamp", "raw_health", "health"], batch_size=1000
-    )
+    KPIPeriod.objects.filter(pk__in=[row.pk for row in removed if row.pk is not None]).delete()
     HealthChange.objects.filter(
         kpi=kpi, period_start__gte=start, period_start__lte=walked_to
     ).delete()
-    HealthChange.objects.bulk_create(walk.changes, batch_size=1000)
+    _write(kpi, walk.dirty, walk.changes)
     current_state_refresh(kpi)
+
+
+def _write(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
+    if connection.vendor == "postgresql":
+        _write_postgresql(kpi, rows, changes)
+        return
+    organization_id = kpi.organization_id
+    KPIPeriod.objects.bulk_create(
+        [
+            KPIPeriod(
+                organization_id=organization_id,
+                kpi=kpi,
+                period_start=row.period_start,
+                value=row.value,
+                last_timestamp=row.last_timestamp,
+                raw_health=row.raw_health,
+                health=row.health,
+            )
+            for row in rows
+            if row.pk is None
+        ],
+        batch_size=1000,
+    )
+    KPIPeriod.objects.bulk_update(
+        [
+            KPIPeriod(
+                pk=row.pk,
+                value=row.value,
+                last_timestamp=row.last_timestamp,
+                raw_health=row.raw_health,
+                health=row.health,
+            )
+            for row in rows
+            if row.pk is not None
+        ],
+        ["value", "last_timestamp", "raw_health", "health"],
+        batch_size=1000,
+    )
+    HealthChange.objects.bulk_create(
+        [
+            HealthChange(
+                organization_id=organization_id,
+                kpi=kpi,
+                from_health=c.from_health,
+                to_health=c.to_health,
+                changed_at=c.changed_at,
+                period_start=c.period_start,
+                value=c.value,
+            )
+            for c in changes
+        ],
+        batch_size=1000,
+    )
+
+
+def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
+    """The same writes as arrays through unnest: a two-year daily backfill makes thousands of
+    period rows, and building a model instance for each cost more than the SQL."""
+    periods_table = connection.ops.quote_name(KPIPeriod._meta.db_table)
+    changes_table = connection.ops.quote_name(HealthChange._meta.db_table)
+    with connection.cursor() as cursor:
+        if rows:
+            cursor.execute(
+                f"""
+                INSERT INTO {periods_table}
+                    (organization_id, kpi_id, period_start, value, last_timestamp, raw_health, health)
+                SELECT %s, %s, p.* FROM unnest(
+                    %s::date[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]
+                ) AS p
+                ON CONFLICT (organization_id, kpi_id, period_start) DO UPDATE SET
+                    value = EXCLUDED.value, last_timestamp = EXCLUDED.last_timestamp,
+                    raw_health = EXCLUDED.raw_health, health = EXCLUDED.health
+                """,  # noqa: S608 - only our own table name is interpolated
+                [
+                    kpi.organization_id,
+                    kpi.pk,
+                    [row.period_start for row in rows],
+                    [row.value for row in rows],
+                    [row.last_timestamp for row in rows],
+                    [row.raw_health for row in rows],
+                    [row.health for row in rows],
+                ],
+            )
+        if changes:
+            cursor.execute(
+                f"""
+                INSERT INTO {changes_table}
+                    (organization_id, kpi_id, from_health, to_health, changed_at, period_start, value)
+                SELECT %s, %s, c.* FROM unnest(
+                    %s::text[], %s::text[], %s::timestamptz[], %s::date[], %s::numeric[]
+                ) AS c
+                """,  # noqa: S608 - only our own table name is interpolated
+                [
+                    kpi.organization_id,
+                    kpi.pk,
+                    [c.from_health for c in changes],
+                    [c.to_health for c in changes],
+                    [c.changed_at for c in changes],
+                    [c.period_start for c in changes],
+                    [c.value for c in changes],
+                ],
+            )
 
 
 def current_state_refresh(kpi: KPI) -> None:

@@ -24,7 +24,7 @@ def daily_points(kpi: KPI, days: int, value: int = 50) -> list[PointInput]:
     return [PointInput(kpi.pk, START + timedelta(days=day), value) for day in range(days)]
 
 
-def test_bulk_upsert_counts_and_is_idempotent(scope: Organization) -> None:
+def test_bulk_upsert_counts_and_is_idempotent(scope: Organization, write_path: str) -> None:
     first = KPIFactory(organization=scope, update_frequency="daily")
     second = KPIFactory(organization=scope, update_frequency="weekly", aggregation="sum")
     KPITargetFactory(kpi=second, kind="at_least", lower=300)
@@ -43,7 +43,7 @@ def test_bulk_upsert_counts_and_is_idempotent(scope: Organization) -> None:
     assert HealthChange.objects.filter(kpi=second).count() == 1
 
 
-def test_bulk_updates_change_values_and_health(scope: Organization) -> None:
+def test_bulk_updates_change_values_and_health(scope: Organization, write_path: str) -> None:
     kpi = KPIFactory(organization=scope, update_frequency="daily")
     KPITargetFactory(kpi=kpi, kind="at_most", upper=30)
     kpi_values_record_many(organization_id=scope.pk, points=daily_points(kpi, 5, 20), source="api")
@@ -115,7 +115,11 @@ def test_postgresql_writes_a_chunk_in_one_statement(scope: Organization) -> None
     with CaptureQueriesContext(connection) as queries:
         result = kpi_values_record_many(organization_id=scope.pk, points=points, source="import")
     assert result.created == 1200
-    upserts = [q["sql"] for q in queries.captured_queries if "ON CONFLICT" in q["sql"]]
+    upserts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "ON CONFLICT" in q["sql"] and '"kpis_kpivalue"' in q["sql"]
+    ]
     assert len(upserts) == 1
     assert "unnest" in upserts[0]
     assert KPIValue.objects.count() == 1200

@@ -150,10 +150,15 @@ def test_hysteresis_is_applied_when_values_arrive(scope: Organization, owner: Me
 
 @pytest.mark.parametrize(("seed", "hysteresis"), [(7, 3), (11, 1), (23, 2), (42, 4)])
 def test_random_edits_keep_the_stored_series_equal_to_a_full_recompute(
-    scope: Organization, owner: Membership, seed: int, hysteresis: int
+    scope: Organization,
+    owner: Membership,
+    seed: int,
+    hysteresis: int,
+    write_path: str,
 ) -> None:
     """The incremental path (touched periods + hysteresis window) agrees with recomputing
-    everything from scratch after every write, delete and target change."""
+    everything from scratch after every write, delete and target change, through both the
+    PostgreSQL writes and the portable ones SQLite uses."""
     kpi = monthly_kpi(scope, hysteresis_periods=hysteresis, aggregation="average")
     KPITargetFactory(kpi=kpi, kind="between", lower=40, upper=60, tolerance=5)
     rng = random.Random(seed)  # noqa: S311 - a reproducible test sequence
