@@ -251,3 +251,27 @@ def test_sweeper_gives_up_after_max_attempts(org, owner) -> None:
     assert run.status == RunStatus.FAILED
     source.refresh_from_db()
     assert source.status == SourceStatus.NEEDS_ATTENTION
+
+
+def test_credentials_never_reach_the_logs(org, caplog) -> None:
+    import logging
+
+    from integrations.crypto import secret_encrypt
+
+    caplog.set_level(logging.DEBUG)
+    with fake_server({"/": _json({}, 401)}) as server:
+        integration = IntegrationFactory(
+            organization=org,
+            settings={"url": server.url("/?key=URLTOKEN-77"), "method": "GET", "auth": "bearer"},
+            credentials_ciphertext=secret_encrypt(
+                organization_id=org.pk, data={"token": "BEARER-SECRET-99"}
+            ),
+        )
+        source = DataSourceFactory(organization=org, integration=integration)
+        _execute(_run(source))
+    assert server.requests[0].headers["authorization"] == "Bearer BEARER-SECRET-99"
+    source.refresh_from_db()
+    assert source.status == SourceStatus.NEEDS_ATTENTION
+    for secret in ("BEARER-SECRET-99", "URLTOKEN-77"):
+        assert secret not in caplog.text
+        assert secret not in source.last_error
