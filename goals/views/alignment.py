@@ -10,6 +10,7 @@ from goals.alignment import ancestor_ids, build_map, keep_with_ancestors
 from okrplatform.tenancy.selectors import team_list
 
 from .common import int_param
+from .links import add_links
 
 
 def alignment_map(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -34,6 +35,7 @@ def alignment_map(request: HttpRequest, org_slug: str) -> HttpResponse:
         if above:
             objectives += list(selectors.objective_queryset().filter(pk__in=above))
         rollup.annotate_objectives(objectives, selectors.goal_settings(), edges=edges)
+        add_links(objectives, org_slug)
         if team_id is not None:
             wanted = [o.pk for o in objectives if o.owner_team_id == team_id]
             objectives = keep_with_ancestors(objectives, wanted, edges)

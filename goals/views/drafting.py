@@ -22,6 +22,7 @@ from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
 from .common import initiative_or_404, key_result_or_404, objective_or_404, require_editor
+from .links import add_links
 from .objectives import objective_context
 
 
@@ -47,6 +48,7 @@ def _section(
 def _card(request: HttpRequest, objective: Objective, **extra: Any) -> HttpResponse:
     rollup.annotate_objectives([objective], selectors.goal_settings())
     objective.can_edit = services.objective_can_edit(current_membership(request), objective)  # type: ignore[attr-defined]
+    add_links([objective], request.resolver_match.kwargs["org_slug"])  # type: ignore[union-attr]
     context: dict[str, Any] = {"objective": objective, "kr_form": None, "initiative_form": None}
     context.update(extra)
     return render(request, "goals/_objective_card.html", context)

@@ -21,6 +21,7 @@ from okrplatform.tenancy.roles import Action
 from okrplatform.tenancy.selectors import team_list, users_of_organization
 
 from .common import int_param, objective_or_404, require_editor
+from .links import add_links
 
 
 def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -51,6 +52,7 @@ def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         rollup.annotate_objectives(
             objectives, selectors.goal_settings(), edges=selectors.alignment_edges()
         )
+        add_links(objectives, org_slug)
         groups = rollup.group_by_owner(objectives)
     context = {
         "cycle": cycle,
