@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from kpis.periods import last_completed_period_start, period_bounds
@@ -40,7 +41,12 @@ WHERE bi.organization_id = %(org)s AND bi.board_id = %(board)s
 ORDER BY bi.section_id NULLS FIRST, bi.position
 """
 
-LABELS = {"healthy": "Healthy", "at_risk": "At risk", "unhealthy": "Unhealthy", "no_data": "No data"}
+LABELS = {
+    "healthy": "Healthy",
+    "at_risk": "At risk",
+    "unhealthy": "Unhealthy",
+    "no_data": "No data",
+}
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
@@ -58,20 +64,26 @@ def _unit(value: Any, kind: str, currency: str, suffix: str, places: int) -> str
 
 
 def _spark(values: list[float], low_bound: float | None, high_bound: float | None) -> str:
+    """Integer coordinates in a 10x viewBox, like boards.sparkline (formatting ints is cheaper)."""
     bounds = [b for b in (low_bound, high_bound) if b is not None]
     low, high = min(*values, *bounds), max(*values, *bounds)
     if high == low:
         high, low = high + 1, low - 1
-    scale = 34 / (high - low)
-    step = 154 / (len(values) - 1) if len(values) > 1 else 0
-    points = " ".join(f"{3 + i * step:.1f},{37 - (v - low) * scale:.1f}" for i, v in enumerate(values))
+    scale = 340 / (high - low)
+    base = 370 + low * scale
+    step = 1540 / (len(values) - 1) if len(values) > 1 else 0
+    points = " ".join(
+        [f"{int(30 + i * step)},{int(base - v * scale)}" for i, v in enumerate(values)]
+    )
     band = ""
     if bounds:
-        top = 0.0 if high_bound is None else 37 - (high_bound - low) * scale
-        bottom = 40.0 if low_bound is None else 37 - (low_bound - low) * scale
-        band = f'<rect class="sparkline-band" x="0" y="{top:.1f}" width="160" height="{bottom - top:.1f}"/>'
+        top = 0 if high_bound is None else int(base - high_bound * scale)
+        bottom = 400 if low_bound is None else int(base - low_bound * scale)
+        band = (
+            f'<rect class="sparkline-band" x="0" y="{top}" width="1600" height="{bottom - top}"/>'
+        )
     return (
-        f'<svg class="sparkline" viewBox="0 0 160 40" width="160" height="40" role="img">{band}'
+        f'<svg class="sparkline" viewBox="0 0 1600 400" width="160" height="40" role="img">{band}'
         f'<polyline class="sparkline-line" fill="none" points="{points}"/></svg>'
     )
 
@@ -87,12 +99,37 @@ def reference_board_html(organization_id: int, board_id: int) -> tuple[str, int]
     with connection.cursor() as cursor:
         cursor.execute(
             CARDS_SQL,
-            {"org": organization_id, "board": board_id, "today": today, "points": SPARKLINE_PERIODS},
+            {
+                "org": organization_id,
+                "board": board_id,
+                "today": today,
+                "points": SPARKLINE_PERIODS,
+            },
         )
         rows = cursor.fetchall()
     parts = []
-    for (kpi_id, name, kind, currency, suffix, places, health, latest, recorded, latest_at,
-         frequency, created, team, owner, _section, _position, t_kind, t_low, t_high, vals) in rows:
+    for (
+        kpi_id,
+        name,
+        kind,
+        currency,
+        suffix,
+        places,
+        health,
+        latest,
+        recorded,
+        latest_at,
+        frequency,
+        created,
+        team,
+        owner,
+        _section,
+        _position,
+        t_kind,
+        t_low,
+        t_high,
+        vals,
+    ) in rows:
         unit = (kind, currency, suffix, places)
         if t_kind == "at_least":
             target = "≥ " + _unit(t_low, *unit)
@@ -119,8 +156,19 @@ def reference_board_html(organization_id: int, board_id: int) -> tuple[str, int]
             f'<article class="kpi-card kpi-card-{health}" data-kpi="{kpi_id}"><header><h3>{escape(name)}</h3>'
             f'<span class="health health-{health}">{LABELS[health]}</span></header>'
             f'<p class="kpi-value">{_unit(latest, *unit)}</p><p>Target {target}</p>'
-            f'<div>{spark}<p>{change}</p></div><p>Updated {updated}'
-            f'{" <span>Overdue</span>" if overdue else ""}</p>'
+            f"<div>{spark}<p>{change}</p></div><p>Updated {updated}"
+            f"{' <span>Overdue</span>' if overdue else ''}</p>"
             f"<p>{escape(team or 'No team')} · {escape(owner or '')}</p></article>"
         )
     return "".join(parts), len(rows)
+
+
+def reference_page(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The reference served like a page: behind the same middleware as the real board (session,
+    login, organisation membership), but a plain f-string document instead of templates."""
+    membership = request.membership  # type: ignore[attr-defined]
+    cards, _count = reference_board_html(membership.organization_id, pk)
+    return HttpResponse(
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Board</title></head>"
+        f'<body><main><div id="cards">{cards}</div></main></body></html>'
+    )

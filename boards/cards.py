@@ -1,48 +1,38 @@
-"""The cards of a board: everything a KPI card shows, read in a constant number of queries.
+"""The cards of a board: everything a KPI card shows, in a constant number of queries.
 
-One query returns, per KPI, its denormalised current state, its owner team and person, the
-target that holds today and the values of its last ``SPARKLINE_PERIODS`` periods as an array
-(``ArraySubquery`` over the materialised period series on PostgreSQL; an index scan of a few
-rows per KPI however long the history). Board sections come from a second query and aligned OKR
-counts from the goals hook. SQLite, which has no arrays, gets the sparklines from one extra
-windowed query, so the count stays constant there too.
-
-Numbers and dates are formatted here, in Python: template filters dominated the render time of
-a 200-card board (ARCHITECTURE.md).
+The rows come from ONE query (``boards.card_query``: latest state, owner, today's target and the
+sparkline array per KPI); board sections from a second, aligned OKR counts from the goals hook
+(``boards.alignment``). Numbers and dates are formatted here, in Python, and each card's markup
+is written by ``boards.card_html``: template filters and per-card template nodes dominated the
+render time of a 200-card board (ARCHITECTURE.md, ``make bench``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from kpis.formatting import format_number, format_target, format_value
-from kpis.models import KPI, Health, KPIPeriod, KPITarget, UnitKind, UpdateFrequency
-from kpis.periods import MONTH_NAMES, last_completed_period_start, period_bounds
+from kpis.models import Health, UnitKind
+from kpis.periods import MONTH_NAMES, last_completed_period_start
 
 from .alignment import aligned_okr_counts
 from .card_html import card_html
+from .card_query import OVERDUE, KPIRow, kpi_rows
 from .models import Board, BoardSection
 from .sparkline import sparkline_svg
 
-SPARKLINE_PERIODS = 24
 HEALTH_LABELS: dict[str, str] = dict(Health.choices)
 EMPTY_HTML = mark_safe("")
 LOCAL_ZONE = timezone.get_default_timezone()
 MONTH_ABBREVIATIONS = [name[:3] for name in MONTH_NAMES]
-OVERDUE = "overdue"
 HEALTH_FILTERS = [*Health.choices, (OVERDUE, "Overdue")]
 # Worst first: the sort a manager scanning for trouble wants.
 HEALTH_RANK: dict[str, int] = {
@@ -57,44 +47,6 @@ SORTS = {
     "health": "Health (worst first)",
     "updated": "Last update (newest first)",
 }
-
-
-def overdue_q(now: datetime) -> Q:
-    """``kpis.health.is_overdue`` as a filter: nothing for the last completed period of the
-    KPI's frequency (a KPI created after that period ended is not overdue yet)."""
-    condition = Q(pk__in=[])
-    for frequency in UpdateFrequency.values:
-        due_from, due_to = period_bounds(frequency, last_completed_period_start(frequency, now))
-        condition |= Q(update_frequency=frequency) & (
-            Q(latest_value_at__lt=due_from) | Q(latest_value_at__isnull=True, created_at__lt=due_to)
-        )
-    return Q(archived=False) & condition
-
-
-@dataclass(slots=True)
-class KPIRow:
-    """One KPI as the card query returns it (attribute names fit ``kpis.formatting``)."""
-
-    id: int
-    name: str
-    unit_kind: str
-    currency_code: str
-    unit_suffix: str
-    decimal_places: int
-    health: str
-    latest_value: Decimal | None
-    last_recorded_at: datetime | None
-    is_overdue: bool | None
-    team_id: int | None
-    team_name: str | None
-    owner_name: str | None
-    owner_email: str | None
-    target_kind: str | None
-    target_lower: Decimal | None
-    target_upper: Decimal | None
-    spark: list[Decimal] | None = None  # newest first
-    section_id: int | None = None
-    position: int = 0
 
 
 class Card(TypedDict):
@@ -138,80 +90,6 @@ class BoardCards:
     groups: list[CardGroup]
     total: int
     counts: dict[str, int]  # per health, plus "overdue"
-
-
-def _card_query(
-    board: Board | None, *, team_id: int | None, health: str, now: datetime
-) -> QuerySet[Any]:
-    kpis = KPI.objects.filter(archived=False)
-    extra: dict[str, Any] = {}
-    if board is not None:
-        # The filter's join to board items is reused by the F() below: one row per KPI.
-        kpis = kpis.filter(board_items__board=board)
-        extra = {"section_id": F("board_items__section_id"), "position": F("board_items__position")}
-    if team_id is not None:
-        kpis = kpis.filter(owner_team_id=team_id)
-    if health == OVERDUE:
-        kpis = kpis.filter(overdue_q(now))
-    elif health in Health.values:
-        kpis = kpis.filter(health=health)
-    target = KPITarget.objects.filter(
-        kpi=OuterRef("pk"), effective_from__lte=timezone.localdate(now)
-    ).order_by("-effective_from")
-    if connection.vendor == "postgresql":
-        extra["spark"] = ArraySubquery(
-            KPIPeriod.objects.filter(kpi=OuterRef("pk"))
-            .order_by("-period_start")
-            .values("value")[:SPARKLINE_PERIODS]
-        )
-    return kpis.order_by().values(
-        "id",
-        "name",
-        "unit_kind",
-        "currency_code",
-        "unit_suffix",
-        "decimal_places",
-        "health",
-        "latest_value",
-        "last_recorded_at",
-        is_overdue=Q(overdue_q(now)),
-        team_id=F("owner_team_id"),
-        team_name=F("owner_team__name"),
-        owner_name=F("owner__full_name"),
-        owner_email=F("owner__email"),
-        target_kind=Subquery(target.values("kind")[:1]),
-        target_lower=Subquery(target.values("lower")[:1]),
-        target_upper=Subquery(target.values("upper")[:1]),
-        **extra,
-    )
-
-
-def _fill_sparklines_portably(rows: list[KPIRow]) -> None:
-    """The sparkline arrays without ArraySubquery: one windowed query for every KPI at once."""
-    by_kpi: dict[int, list[Decimal]] = defaultdict(list)
-    ranked = (
-        KPIPeriod.objects.filter(kpi_id__in=[row.id for row in rows])
-        .annotate(
-            rank=Window(RowNumber(), partition_by=F("kpi_id"), order_by=F("period_start").desc())
-        )
-        .filter(rank__lte=SPARKLINE_PERIODS)
-        .order_by("kpi_id", "-period_start")
-        .values_list("kpi_id", "value")
-    )
-    for kpi_id, value in ranked:
-        by_kpi[kpi_id].append(value)
-    for row in rows:
-        row.spark = by_kpi.get(row.id, [])
-
-
-def kpi_rows(board: Board | None, *, team_id: int | None = None, health: str = "") -> list[KPIRow]:
-    now = timezone.now()
-    rows = [
-        KPIRow(**values) for values in _card_query(board, team_id=team_id, health=health, now=now)
-    ]
-    if rows and connection.vendor != "postgresql":
-        _fill_sparklines_portably(rows)
-    return rows
 
 
 # --- Formatting -----------------------------------------------------------------------------

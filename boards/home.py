@@ -18,7 +18,8 @@ from kpis.formatting import format_value
 from kpis.models import KPI, Health, HealthChange
 from kpis.periods import MONTH_NAMES
 
-from .cards import kpi_url_maker, overdue_q
+from .card_query import overdue_q
+from .cards import kpi_url_maker
 
 RECENT_CHANGES = 10
 
