@@ -62,3 +62,14 @@ def test_repr_and_str_never_show_the_ciphertext(org) -> None:
     )
     assert integration.credentials_ciphertext not in repr(integration)
     assert integration.credentials_ciphertext not in str(integration)
+
+
+def test_a_malformed_key_fails_the_system_check(settings) -> None:
+    from integrations.checks import credential_keys_check
+
+    settings.INTEGRATION_CREDENTIAL_KEYS = [Fernet.generate_key().decode()]
+    assert credential_keys_check() == []
+    settings.INTEGRATION_CREDENTIAL_KEYS = [Fernet.generate_key().decode(), "not-a-key"]
+    [error] = credential_keys_check()
+    assert error.id == "integrations.E001"
+    assert "entry 2" in error.msg
