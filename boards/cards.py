@@ -143,12 +143,7 @@ def card_from_row(row: KPIRow, *, url: str, aligned_okrs: int | None) -> Card:
     change_text, change_label, direction = _change(row, spark)
     health = row.health
     health_label = HEALTH_LABELS[health]
-    trend_label = (
-        f"Last {len(spark)} periods: from {format_value(spark[-1], row)} to "
-        f"{format_value(spark[0], row)}; target {target_text}"
-        if spark
-        else ""
-    )
+    trend_label = f"Trend over the last {len(spark)} periods; target {target_text}" if spark else ""
     recorded = row.last_recorded_at
     card: Card = {
         "kpi_id": row.id,

@@ -16,10 +16,10 @@ from okrplatform.tenancy.models import Organization
 from tests.factories import TeamFactory, UserFactory
 
 VALUES_PER_KPI = 55
-# Session, user, membership (middleware); organisation switcher (context processor); board;
-# teams of the filter; the actor's teams (edit rights); THE card query; board sections.
-BOARD_QUERIES = 9
-BOARD_FRAGMENT_QUERIES = 8  # the fragment renders no organisation switcher
+# Session, user, membership (middleware); organisation switcher (context processor); board with
+# the reader's edit rights; teams of the filter; THE card query; board sections.
+BOARD_QUERIES = 8
+BOARD_FRAGMENT_QUERIES = 7  # the fragment renders no organisation switcher
 ALL_KPIS_QUERIES = 6  # no board, no sections, no edit rights to check
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +24,19 @@ from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
 
-def board_or_404(pk: int) -> Board:
-    board = Board.objects.select_related("owner_team").filter(pk=pk).first()
+def board_or_404(pk: int, *, annotate_team_of_user: int | None = None) -> Board:
+    """The board, or 404. ``annotate_team_of_user`` adds ``user_in_owner_team`` in the same
+    query, which is all ``board_can_edit`` needs to know about that user's teams."""
+    boards = Board.objects.select_related("owner_team")
+    if annotate_team_of_user is not None:
+        boards = boards.annotate(
+            user_in_owner_team=Exists(
+                TeamMembership.objects.filter(
+                    team_id=OuterRef("owner_team_id"), user_id=annotate_team_of_user
+                )
+            )
+        )
+    board = boards.filter(pk=pk).first()
     if board is None:
         raise Http404("No such board.")
     return board
@@ -77,10 +88,11 @@ def _board_page(request: HttpRequest, board: Board | None) -> HttpResponse:
         entry_url = reverse(
             "boards:grid-entry", kwargs={"org_slug": organization.slug, "pk": board.pk}
         )
-        team_ids = TeamMembership.objects.filter(user_id=membership.user_id).values_list(
-            "team_id", flat=True
-        )
-        can_edit = services.board_can_edit(actor=membership, board=board, team_ids=list(team_ids))
+        in_team = getattr(board, "user_in_owner_team", None)
+        team_ids: list[int] | None = None if in_team is None else []
+        if in_team and board.owner_team_id is not None:
+            team_ids = [board.owner_team_id]
+        can_edit = services.board_can_edit(actor=membership, board=board, team_ids=team_ids)
     query = request.GET.urlencode()
     context: dict[str, Any] = {
         "board": board,
@@ -107,7 +119,8 @@ def all_kpis(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def board_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    board = board_or_404(pk)  # before the method check: a foreign id is a 404 whatever the method
+    # Looked up before the method check: a foreign id is a 404 whatever the method.
+    board = board_or_404(pk, annotate_team_of_user=request.user.pk)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     return _board_page(request, board)
