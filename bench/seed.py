@@ -64,7 +64,9 @@ def _copy_values(organization_id: int, kpis: list[KPI], values_per_kpi: int, now
                 base = rng.uniform(50, 5000)
                 for index in range(values_per_kpi):
                     moment = start + step * (index + 1)
-                    value = base * (1 + 0.15 * math.sin(index / 40)) + rng.uniform(-0.05, 0.05) * base
+                    value = (
+                        base * (1 + 0.15 * math.sin(index / 40)) + rng.uniform(-0.05, 0.05) * base
+                    )
                     buffer.write(
                         f"{organization_id}\t{kpi.pk}\t{moment.isoformat()}\t{value:.2f}\t"
                         f"integration\t\t{recorded}\n"
@@ -136,13 +138,23 @@ def _targets(organization: Organization, kpis: list[KPI]) -> None:
         mean = means[kpi.pk].quantize(Decimal(1))
         kind = ["at_least", "at_most", "between"][index % 3]
         factor = Decimal(str(rng.uniform(0.85, 1.1)))
-        for effective_from, shift in ((date(2000, 1, 1), Decimal("0.8")), (date(2025, 1, 1), factor)):
+        for effective_from, shift in (
+            (date(2000, 1, 1), Decimal("0.8")),
+            (date(2025, 1, 1), factor),
+        ):
             lower = (mean * shift).quantize(Decimal(1)) if kind != "at_most" else None
-            upper = (mean * shift * Decimal("1.2")).quantize(Decimal(1)) if kind != "at_least" else None
+            upper = (
+                (mean * shift * Decimal("1.2")).quantize(Decimal(1)) if kind != "at_least" else None
+            )
             rows.append(
                 KPITarget(
-                    organization=organization, kpi=kpi, kind=kind, lower=lower, upper=upper,
-                    tolerance=(mean * Decimal("0.05")).quantize(Decimal(1)), effective_from=effective_from,
+                    organization=organization,
+                    kpi=kpi,
+                    kind=kind,
+                    lower=lower,
+                    upper=upper,
+                    tolerance=(mean * Decimal("0.05")).quantize(Decimal(1)),
+                    effective_from=effective_from,
                 )
             )
     KPITarget.unscoped.bulk_create(rows)
@@ -175,14 +187,19 @@ def seed(*, kpi_count: int = 200, values_per_kpi: int = 5000) -> Seeded:
     with connection.cursor() as cursor:
         for statement in filter(str.strip, DERIVE_SQL.split(";")):
             cursor.execute(statement, {"org": organization.pk})
-    board = Board.unscoped.create(organization=organization, name="Company health", owner_team=teams[0])
+    board = Board.unscoped.create(
+        organization=organization, name="Company health", owner_team=teams[0]
+    )
     sections = [
         BoardSection.unscoped.create(organization=organization, board=board, title=name, position=i)
         for i, name in enumerate(TEAMS[:4])
     ]
     BoardItem.unscoped.bulk_create(
         BoardItem(
-            organization=organization, board=board, kpi=kpi, position=index,
+            organization=organization,
+            board=board,
+            kpi=kpi,
+            position=index,
             section=sections[index % 5] if index % 5 < 4 else None,
         )
         for index, kpi in enumerate(kpis)
