@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+import certifi
 from django import forms
 
 from integrations.outbound import AddressRefusedError, address_check
@@ -147,7 +148,12 @@ def _fetch_mysql(settings: dict[str, Any], password: str, address: str, query: s
 
     ssl_options: dict[str, Any] | None = None
     if settings["tls"] == "verify":
-        ssl_options = {"ca": None, "check_hostname": True, "verify_mode": ssl.CERT_REQUIRED}
+        # PyMySQL turns host name checking off when no CA is named, so name the bundle.
+        ssl_options = {
+            "ca": certifi.where(),
+            "check_hostname": True,
+            "verify_mode": ssl.CERT_REQUIRED,
+        }
     elif settings["tls"] == "require":
         ssl_options = {"check_hostname": False, "verify_mode": ssl.CERT_NONE}
     connection = pymysql.connect(

@@ -159,3 +159,11 @@ def test_form_refuses_urls_and_writes() -> None:
     )
     assert ok.is_valid()
     assert ok.cleaned_data["port"] == 3306
+
+
+@pytest.mark.parametrize("tls", ["verify", "require"])
+def test_required_tls_never_falls_back_to_plaintext(source: dict, tls: str) -> None:
+    """The local servers speak no TLS: asking for it must fail, not connect in the clear."""
+    with pytest.raises(FetchError, match="TLS") as caught:
+        _fetch({**source, "tls": tls}, "SELECT 1")
+    assert not caught.value.transient
