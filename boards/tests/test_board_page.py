@@ -26,6 +26,7 @@ def test_cards_show_value_target_health_change_owner(
     body = response.content.decode()
 
     reply = card_html(body, world.reply_time)
+    assert f'<a href="{reverse("kpis:kpi-detail", args=[org.slug, world.reply_time.pk])}">' in reply
     assert "52 min" in reply
     assert "Target ≤ 30 min" in reply
     assert (

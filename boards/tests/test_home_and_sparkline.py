@@ -27,6 +27,11 @@ def test_home_counts_kpis_by_health_and_overdue(
     assert pairs == [("1", "Healthy"), ("1", "At risk"), ("1", "Unhealthy"), ("1", "Overdue")]
     assert '<span class="count">4</span>' in widget  # the archived KPI is not counted
     assert f"{reverse('boards:all-kpis', args=[org.slug])}?health=unhealthy" in widget
+    candidates = reverse("kpis:candidate-list", args=[org.slug])
+    assert (
+        f'<a href="{candidates}" data-testid="candidates-link">1 unhealthy KPI: see the OKR candidates</a>'
+        in widget
+    )
 
 
 def test_home_lists_recent_health_changes_newest_first(
