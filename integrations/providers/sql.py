@@ -9,6 +9,7 @@ hosts and are not passed on.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import ssl
@@ -113,7 +114,10 @@ def _fetch_postgresql(
             port=settings["port"],
             dbname=settings["database"],
             user=settings["user"],
-            password=password,
+            # Never the worker's own PGPASSWORD or ~/.pgpass: libpq falls back to them when the
+            # password is empty, which would lend our credentials to a tenant's connection.
+            password=password or "-",
+            passfile=os.devnull,
             sslmode=sslmode,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             options=f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000} "

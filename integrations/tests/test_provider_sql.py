@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -167,3 +168,23 @@ def test_required_tls_never_falls_back_to_plaintext(source: dict, tls: str) -> N
     with pytest.raises(FetchError, match="TLS") as caught:
         _fetch({**source, "tls": tls}, "SELECT 1")
     assert not caught.value.transient
+
+
+def test_postgres_never_uses_the_workers_own_password(
+    postgres_source: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no password given, libpq would fall back to PGPASSWORD; we pass our own."""
+    import psycopg as real_psycopg
+
+    seen: dict = {}
+    real_connect = real_psycopg.connect
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setenv("PGPASSWORD", "workers-own-secret")
+    monkeypatch.setattr(real_psycopg, "connect", spy)
+    _fetch(postgres_source, "SELECT 1")
+    assert seen["password"] == "-"
+    assert seen["passfile"] == os.devnull
