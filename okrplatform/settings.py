@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "goals",
     "boards",
     "integrations",
+    "okrplatform.webhooks",
 ]
 
 MIDDLEWARE = [
