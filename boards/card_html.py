@@ -2,8 +2,7 @@
 
 Why: a board renders up to a few hundred cards per request, every minute while it is open. In
 the template engine each card cost ~25 variable and tag nodes, and rendering them was about half
-of the page's server time in ``make bench`` (200 cards: the page took ~2.7x the hand-written
-reference; with this module it is back within the 1.5x budget). The layout around the cards
+of the page's server time in ``make bench`` (200 cards). The layout around the cards
 (filters, sections, empty states) stays in ``templates/boards/board.html``. Every piece of text
 goes through ``html.escape`` (the standard library's: Django's lazy-aware wrapper costs more
 than the rest of a card); the sparkline is already safe markup of numbers.
