@@ -210,13 +210,15 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def points_record(*, source: DataSource, run: SyncRun | None, points: list[Point]) -> int:
-    note = f"Sync run {run.pk}" if run is not None else "Pushed"
+    # A run's points carry the run (the KPI page links to its log); pushed points have none.
+    note = "" if run is not None else "Pushed"
     result = kpi_values_record_many(
         organization_id=source.organization_id,
         points=[PointInput(source.kpi_id, p.timestamp, p.value, note=note) for p in points],
         source=ValueSource.INTEGRATION,
     )
     return result.written
+        sync_run_id=run.pk if run is not None else None,
 
 
 @dataclass(frozen=True)

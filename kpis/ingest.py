@@ -71,19 +71,30 @@ def _validated(
 
 def _upsert_postgresql(
     organization_id: int,
+@dataclass(frozen=True)
+class _Provenance:
+    """Where a batch came from: stamped on every point it writes (and on points it updates)."""
+
+    source: str
+    author_id: int | None
+    sync_run_id: int | None
+
+
     rows: dict[tuple[int, datetime], tuple[Decimal, str]],
-    source: str,
-    author_id: int | None,
+    provenance: _Provenance,
 ) -> int:
     """Returns the number of rows created (the rest updated existing points)."""
     table = connection.ops.quote_name(KPIValue._meta.db_table)
     sql = f"""
-        INSERT INTO {table} (organization_id, kpi_id, "timestamp", value, source, note, author_id, recorded_at)
-        SELECT %s, p.kpi_id, p.ts, p.value, %s, p.note, %s, now()
+        INSERT INTO {table}
+            (organization_id, kpi_id, "timestamp", value, source, note, author_id, sync_run_id,
+             recorded_at)
+        SELECT %s, p.kpi_id, p.ts, p.value, %s, p.note, %s, %s, now()
         FROM unnest(%s::bigint[], %s::timestamptz[], %s::numeric[], %s::text[]) AS p(kpi_id, ts, value, note)
         ON CONFLICT (organization_id, kpi_id, "timestamp") DO UPDATE SET
             value = EXCLUDED.value, source = EXCLUDED.source, note = EXCLUDED.note,
-            author_id = EXCLUDED.author_id, recorded_at = EXCLUDED.recorded_at
+            author_id = EXCLUDED.author_id, sync_run_id = EXCLUDED.sync_run_id,
+            recorded_at = EXCLUDED.recorded_at
         RETURNING (xmax = 0)
     """  # noqa: S608 - the only interpolation is our own table name
     items = list(rows.items())
@@ -95,8 +106,9 @@ def _upsert_postgresql(
                 sql,
                 [
                     organization_id,
-                    source,
-                    author_id,
+                    provenance.source,
+                    provenance.author_id,
+                    provenance.sync_run_id,
                     [kpi_id for (kpi_id, _ts), _v in chunk],
                     [ts for (_k, ts), _v in chunk],
                     [value for _key, (value, _n) in chunk],
@@ -110,8 +122,7 @@ def _upsert_postgresql(
 def _upsert_portable(
     organization_id: int,
     rows: dict[tuple[int, datetime], tuple[Decimal, str]],
-    source: str,
-    author_id: int | None,
+    provenance: _Provenance,
 ) -> int:
     items = list(rows.items())
     created = 0
@@ -133,43 +144,60 @@ def _upsert_portable(
                     kpi_id=kpi_id,
                     timestamp=ts,
                     value=value,
-                    source=source,
+                    source=provenance.source,
                     note=note,
-                    author_id=author_id,
+                    author_id=provenance.author_id,
+                    sync_run_id=provenance.sync_run_id,
                     recorded_at=now,
                 )
                 for (kpi_id, ts), (value, note) in chunk
             ],
             update_conflicts=True,
             unique_fields=["organization", "kpi", "timestamp"],
-            update_fields=["value", "source", "note", "author", "recorded_at"],
+            update_fields=["value", "source", "note", "author", "sync_run", "recorded_at"],
         )
     return created
 
 
 def kpi_values_record_many(
     *,
+def _check_run(organization_id: int, sync_run_id: int) -> None:
+    """A run id from another organisation would tie its points to a foreign run: refuse it."""
+    from integrations.models import SyncRun  # integrations builds on kpis, not the reverse
+
+    if not SyncRun.unscoped.filter(pk=sync_run_id, organization_id=organization_id).exists():
+        raise DomainError(f"No such sync run (id {sync_run_id}).", field="sync_run")
+
+
     organization_id: int,
     points: Sequence[PointInput],
     source: str = ValueSource.API,
     author: User | None = None,
 ) -> RecordResult:
     """Upsert ``points`` (for any KPIs of one organisation) atomically: a bad point refuses
+    sync_run_id: int | None = None,
     the whole batch with a message naming it, and nothing is written. Permission checks are
-    the caller's: it knows whether an API key, an import or an integration is writing."""
+    the caller's: it knows whether an API key, an import or an integration is writing.
+    ``sync_run_id`` names the integration run that fetched the batch (shown on the KPI page)."""
     if not points:
         return RecordResult(created=0, updated=0)
     with organization_scope(organization_id), transaction.atomic():
         kpis = {
             kpi.pk: kpi
+        if sync_run_id is not None:
+            _check_run(organization_id, sync_run_id)
             for kpi in KPI.unscoped.filter(
                 organization_id=organization_id, pk__in={point.kpi_id for point in points}
             ).order_by("pk")  # a stable order, so concurrent batches lock KPIs alike
         }
         rows = _validated(points, set(kpis))
-        author_id = author.pk if author is not None else None
+        provenance = _Provenance(
+            source=source,
+            author_id=author.pk if author is not None else None,
+            sync_run_id=sync_run_id,
+        )
         upsert = _upsert_postgresql if connection.vendor == "postgresql" else _upsert_portable
-        created = upsert(organization_id, rows, source, author_id)
+        created = upsert(organization_id, rows, provenance)
         touched: dict[int, set[date]] = {}
         for kpi_id, timestamp in rows:
             touched.setdefault(kpi_id, set()).add(

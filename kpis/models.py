@@ -178,6 +178,17 @@ class KPIValue(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now=True)
+    # The run that wrote the point (integrations); cleared when a later write of another kind
+    # replaces it. The partial index below stands in for the default FK index: most points come
+    # from people, imports and the API, and an index full of NULLs would only cost space.
+    sync_run = models.ForeignKey(
+        "integrations.SyncRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpi_values",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = "KPI value"
@@ -187,7 +198,15 @@ class KPIValue(TenantModel):
                 fields=["organization", "kpi", "timestamp"], name="kpi_value_unique_per_timestamp"
             )
         ]
-        indexes = [models.Index(fields=["kpi", "-timestamp"], name="kpi_value_kpi_ts_idx")]
+        indexes = [
+            models.Index(fields=["kpi", "-timestamp"], name="kpi_value_kpi_ts_idx"),
+            # Deleting a run (with its data source) clears its points through this.
+            models.Index(
+                fields=["sync_run"],
+                condition=models.Q(sync_run__isnull=False),
+                name="kpi_value_sync_run_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kpi} @ {self.timestamp:%Y-%m-%d}: {self.value}"

@@ -59,8 +59,12 @@ def kpi_value_get(pk: int, *, kpi: KPI | None = None) -> KPIValue | None:
 
 
 def kpi_values(kpi: KPI, since: datetime | None = None) -> QuerySet[KPIValue]:
-    """The KPI's points, newest first, with their authors."""
-    values = KPIValue.objects.filter(kpi=kpi).select_related("author").order_by("-timestamp")
+    """The KPI's points, newest first, with their authors and the runs that fetched them."""
+    values = (
+        KPIValue.objects.filter(kpi=kpi)
+        .select_related("author", "sync_run__data_source__integration")
+        .order_by("-timestamp")
+    )
     if since is not None:
         values = values.filter(timestamp__gte=since)
     return values

@@ -28,6 +28,7 @@ from .forms import ArchiveForm, KPIForm, TargetForm, ValueEditForm, ValueForm
 from .health import is_overdue, target_for_period
 from .models import KPI, Health, KPIValue
 from .periods import period_bounds, period_label, period_start
+from .provenance import value_origin
 
 VALUES_SHOWN = 24  # the newest; the whole series is in the chart and the CSV export
 HEALTH_CHANGES_SHOWN = 24
@@ -169,6 +170,7 @@ def _detail_context(
                 kpi.update_frequency, period_start(kpi.update_frequency, point.timestamp)
             ),
             "value": format_value(point.value, kpi),
+            "origin": value_origin(point, org_slug=membership.organization.slug),
         }
         for point in values
     ]
@@ -206,6 +208,7 @@ def _detail_context(
         "overdue": is_overdue(kpi, now),
         "value_rows": value_rows,
         "value_count": selectors.kpi_values(kpi).count(),
+        "data_sources": list(kpi.data_sources.select_related("integration").order_by("pk")),
         "changes": changes,
         "target_rows": target_rows,
         "target_form": target_form

@@ -61,6 +61,8 @@ def test_a_run_fetches_and_upserts_values_idempotently(org) -> None:
     values = KPIValue.unscoped.filter(kpi=source.kpi).order_by("timestamp")
     assert [v.value for v in values] == [10, 12]  # not duplicated by the second run
     assert {v.source for v in values} == {ValueSource.INTEGRATION}
+    # Each point names the run that last wrote it (the KPI page links to its log), not a note.
+    assert {(v.sync_run_id, v.note) for v in values} == {(again.pk, "")}
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
     assert run.values_written == 2
