@@ -216,9 +216,9 @@ def points_record(*, source: DataSource, run: SyncRun | None, points: list[Point
         organization_id=source.organization_id,
         points=[PointInput(source.kpi_id, p.timestamp, p.value, note=note) for p in points],
         source=ValueSource.INTEGRATION,
+        sync_run_id=run.pk if run is not None else None,
     )
     return result.written
-        sync_run_id=run.pk if run is not None else None,
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,6 @@ def _validated(
     return rows
 
 
-def _upsert_postgresql(
-    organization_id: int,
 @dataclass(frozen=True)
 class _Provenance:
     """Where a batch came from: stamped on every point it writes (and on points it updates)."""
@@ -80,6 +78,8 @@ class _Provenance:
     sync_run_id: int | None
 
 
+def _upsert_postgresql(
+    organization_id: int,
     rows: dict[tuple[int, datetime], tuple[Decimal, str]],
     provenance: _Provenance,
 ) -> int:
@@ -159,8 +159,6 @@ def _upsert_portable(
     return created
 
 
-def kpi_values_record_many(
-    *,
 def _check_run(organization_id: int, sync_run_id: int) -> None:
     """A run id from another organisation would tie its points to a foreign run: refuse it."""
     from integrations.models import SyncRun  # integrations builds on kpis, not the reverse
@@ -169,23 +167,25 @@ def _check_run(organization_id: int, sync_run_id: int) -> None:
         raise DomainError(f"No such sync run (id {sync_run_id}).", field="sync_run")
 
 
+def kpi_values_record_many(
+    *,
     organization_id: int,
     points: Sequence[PointInput],
     source: str = ValueSource.API,
     author: User | None = None,
+    sync_run_id: int | None = None,
 ) -> RecordResult:
     """Upsert ``points`` (for any KPIs of one organisation) atomically: a bad point refuses
-    sync_run_id: int | None = None,
     the whole batch with a message naming it, and nothing is written. Permission checks are
     the caller's: it knows whether an API key, an import or an integration is writing.
     ``sync_run_id`` names the integration run that fetched the batch (shown on the KPI page)."""
     if not points:
         return RecordResult(created=0, updated=0)
     with organization_scope(organization_id), transaction.atomic():
-        kpis = {
-            kpi.pk: kpi
         if sync_run_id is not None:
             _check_run(organization_id, sync_run_id)
+        kpis = {
+            kpi.pk: kpi
             for kpi in KPI.unscoped.filter(
                 organization_id=organization_id, pk__in={point.kpi_id for point in points}
             ).order_by("pk")  # a stable order, so concurrent batches lock KPIs alike

@@ -274,9 +274,9 @@ def kpi_value_record(
             "note": note[:500],
             "source": source,
             "author_id": actor.user_id if actor is not None else None,
+            "sync_run": None,  # a value typed over a synced one is no longer the run's
         },
     )
-            "sync_run": None,  # a value typed over a synced one is no longer the run's
     kpi.last_recorded_at = timezone.now()
     KPI.objects.filter(pk=kpi.pk).update(last_recorded_at=kpi.last_recorded_at)
     periods_refresh(kpi, touched={period_start(kpi.update_frequency, timestamp)})
