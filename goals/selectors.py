@@ -3,10 +3,10 @@ queries whatever the number of objectives."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from kpis.models import KPI
@@ -182,6 +182,19 @@ def kpis_with_active_objective(kpi_ids: Iterable[int]) -> set[int]:
         .values_list("kpi_id", flat=True)
         .distinct()
     )
+
+
+def open_objective_counts_by_kpi(kpi_ids: Sequence[int]) -> dict[int, int]:
+    """``{kpi_id: number of draft or active objectives aligned to it}`` in one query, for the
+    "aligned OKRs" figure on board cards (registered with boards in ``GoalsConfig.ready``)."""
+    rows = (
+        ObjectiveKPI.objects.filter(kpi_id__in=list(kpi_ids))
+        .exclude(objective__status=ObjectiveStatus.CLOSED)
+        .values("kpi_id")
+        .annotate(count=Count("objective_id", distinct=True))
+        .values_list("kpi_id", "count")
+    )
+    return dict(rows)
 
 
 def objectives_of_kpi(kpi: KPI) -> QuerySet[Objective]:

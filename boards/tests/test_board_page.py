@@ -252,8 +252,28 @@ def test_aligned_okr_counts_come_from_the_hook(
     assert "0 aligned OKRs" in card_html(body, world.revenue)
 
 
-def test_no_made_up_okr_counts_without_the_hook(
+def test_no_made_up_okr_counts_without_a_counter(
     org: Organization, world: BoardWorld, member_client: Client
 ) -> None:
-    body = member_client.get(board_url(org, world)).content.decode()
+    from goals.selectors import open_objective_counts_by_kpi
+
+    aligned_okr_counter_unregister(open_objective_counts_by_kpi)
+    try:
+        body = member_client.get(board_url(org, world)).content.decode()
+    finally:
+        aligned_okr_counter_register(open_objective_counts_by_kpi)
     assert "aligned OKR" not in body
+
+
+def test_cards_count_the_open_objectives_aligned_to_each_kpi(
+    org: Organization, world: BoardWorld, member_client: Client
+) -> None:
+    from goals.models import ObjectiveKPI, ObjectiveStatus
+    from goals.tests.factories import ObjectiveFactory
+
+    for status in (ObjectiveStatus.ACTIVE, ObjectiveStatus.DRAFT, ObjectiveStatus.CLOSED):
+        objective = ObjectiveFactory(organization=org, status=status)
+        ObjectiveKPI.unscoped.create(organization=org, objective=objective, kpi=world.reply_time)
+    body = member_client.get(board_url(org, world)).content.decode()
+    assert "2 aligned OKRs" in card_html(body, world.reply_time)  # the closed one is history
+    assert "0 aligned OKRs" in card_html(body, world.revenue)
