@@ -196,10 +196,13 @@ class CheckInViewSet(OrganizationReadOnlyViewSet):
 
 
 def register(router: BaseRouter) -> list[Any]:
+    # The writable viewsets extend the read ones above (goals/api_writes.py).
+    from goals import api_writes
+
     router.register("strategic-pillars", PillarViewSet, basename="strategic-pillar")
-    router.register("cycles", CycleViewSet, basename="cycle")
-    router.register("objectives", ObjectiveViewSet, basename="objective")
-    router.register("key-results", KeyResultViewSet, basename="key-result")
-    router.register("initiatives", InitiativeViewSet, basename="initiative")
-    router.register("check-ins", CheckInViewSet, basename="check-in")
+    router.register("cycles", api_writes.CycleWriteViewSet, basename="cycle")
+    router.register("objectives", api_writes.ObjectiveWriteViewSet, basename="objective")
+    router.register("key-results", api_writes.KeyResultWriteViewSet, basename="key-result")
+    router.register("initiatives", api_writes.InitiativeWriteViewSet, basename="initiative")
+    router.register("check-ins", api_writes.CheckInWriteViewSet, basename="check-in")
     return []

@@ -32,6 +32,8 @@ from kpis.models import ValueSource
 from kpis.services import PointInput, kpi_values_record_many
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.scope import organization_scope
+from okrplatform.webhooks import payloads
+from okrplatform.webhooks.events import emit
 
 from .crypto import CredentialError
 from .models import DataSource, RunStatus, RunTrigger, SourceStatus, SyncRun
@@ -284,6 +286,7 @@ def _fail(run: SyncRun, source: DataSource, message: str) -> RunOutcome:
     with transaction.atomic():
         if _finish(run, status=RunStatus.FAILED, now=now, error=message):
             _source_failed(source, message, now=now)
+            emit(run.organization_id, "sync.failed", payloads.sync_failed(run, message=message))
     return RunOutcome("failed")
 
 

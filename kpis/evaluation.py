@@ -304,6 +304,7 @@ def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> Non
 
 def current_state_refresh(kpi: KPI) -> None:
     """Copy the newest period's value and health onto the KPI row that boards read."""
+    previous_health = kpi.health
     latest = KPIPeriod.objects.filter(kpi=kpi).order_by("-period_start").first()
     change = HealthChange.objects.filter(kpi=kpi).order_by("-period_start", "-changed_at").first()
     kpi.health = Health(latest.health) if latest else Health.NO_DATA
@@ -320,6 +321,14 @@ def current_state_refresh(kpi: KPI) -> None:
     from goals.services import key_results_follow_kpi
 
     key_results_follow_kpi(kpi_ids=[kpi.pk])
+    if kpi.health != previous_health:
+        from okrplatform.webhooks import events, payloads
+
+        events.emit(
+            kpi.organization_id,
+            "kpi.health_changed",
+            payloads.kpi_health_changed(kpi, previous=previous_health),
+        )
 
 
 def periods_rebuild(kpi: KPI) -> None:

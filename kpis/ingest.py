@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.scope import organization_scope
+from okrplatform.webhooks import payloads
+from okrplatform.webhooks.events import emit
 
 from .evaluation import periods_refresh
 from .models import KPI, KPIValue, ValueSource
@@ -208,4 +210,11 @@ def kpi_values_record_many(
         for kpi_id in sorted(touched):
             kpis[kpi_id].last_recorded_at = now
             periods_refresh(kpis[kpi_id], touched=touched[kpi_id])
+            emit(
+                organization_id,
+                "kpi.value_recorded",
+                payloads.kpi_value_recorded(
+                    kpis[kpi_id], source=source, periods=len(touched[kpi_id])
+                ),
+            )
     return RecordResult(created=created, updated=len(rows) - created, kpi_ids=frozenset(touched))

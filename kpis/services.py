@@ -19,6 +19,8 @@ from django.utils import timezone
 from okrplatform.errors import DomainError, PermissionDeniedError
 from okrplatform.tenancy.models import Membership, Team, TeamMembership
 from okrplatform.tenancy.roles import ROLE_RANK, Action, Role
+from okrplatform.webhooks import payloads
+from okrplatform.webhooks.events import emit
 
 from .evaluation import current_state_refresh, periods_rebuild, periods_refresh, rejudge_range
 from .ingest import PointInput, RecordResult, kpi_values_record_many
@@ -280,6 +282,7 @@ def kpi_value_record(
     kpi.last_recorded_at = timezone.now()
     KPI.objects.filter(pk=kpi.pk).update(last_recorded_at=kpi.last_recorded_at)
     periods_refresh(kpi, touched={period_start(kpi.update_frequency, timestamp)})
+    emit(kpi.organization_id, "kpi.value_recorded", payloads.kpi_value_recorded(kpi, source=source))
     return point
 
 

@@ -18,6 +18,7 @@ ORGANIZATION_URLS = [
     path("okrs/", include("goals.urls")),
     path("boards/", include("boards.urls")),
     path("settings/api-keys/", include("okrplatform.api.keys_urls")),
+    path("settings/webhooks/", include("okrplatform.webhooks.urls")),
     path("integrations/", include("integrations.urls")),
 ]
 

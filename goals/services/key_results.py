@@ -28,6 +28,8 @@ from kpis.models import KPI
 from kpis.validation import value_parse
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.models import Membership
+from okrplatform.webhooks import payloads
+from okrplatform.webhooks.events import emit
 
 from .permissions import require_objective_editor
 
@@ -245,7 +247,7 @@ def check_in_create(
     if status:
         key_result.status = status
     key_result.save(update_fields=["current_value", "status"])
-    return CheckIn.objects.create(
+    check_in = CheckIn.objects.create(
         organization_id=key_result.organization_id,
         key_result=key_result,
         value=number,
@@ -255,6 +257,8 @@ def check_in_create(
         author=actor.user,
         created_at=at or timezone.now(),
     )
+    emit(check_in.organization_id, "checkin.created", payloads.check_in(check_in))
+    return check_in
 
 
 def _clean_initiative(title: str, status: str, progress_percent: int) -> str:

@@ -18,6 +18,8 @@ from goals.models import (
 from kpis.models import KPI
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.models import Membership, Team
+from okrplatform.webhooks import payloads
+from okrplatform.webhooks.events import emit
 
 from .permissions import require_objective_editor, require_team_owner
 
@@ -144,6 +146,7 @@ def objective_create(
     objective.save()
     _set_parents(objective, checked_parents)
     _set_kpis(objective, checked_kpis)
+    emit(objective.organization_id, "objective.created", payloads.objective(objective))
     return objective
 
 
@@ -172,12 +175,19 @@ def objective_update(
         raise DomainError(f"{cycle.name} is closed: choose an open cycle.", field="cycle")
     checked_parents = _check_parents(objective, parents)
     checked_kpis = _check_kpis(objective, kpis)
+    previous_status = objective.status
     objective.title, objective.description = clean_title, description.strip()
     objective.cycle, objective.owner_team, objective.lead = cycle, owner_team, lead
     objective.status, objective.pillar = status, pillar
     objective.save()
     _set_parents(objective, checked_parents)
     _set_kpis(objective, checked_kpis)
+    if objective.status != previous_status:
+        emit(
+            objective.organization_id,
+            "objective.status_changed",
+            payloads.objective(objective, previous_status=previous_status),
+        )
     return objective
 
 

@@ -8,15 +8,15 @@ from typing import Any
 from rest_framework.routers import BaseRouter
 
 from .bulk import KPIValueBulkView
-from .kpis import KPIViewSet, OKRCandidateViewSet
-from .values import KPIValueViewSet
+from .kpis import OKRCandidateViewSet
+from .writes import KPIValueWriteViewSet, KPIWriteViewSet
 
 
 def register(router: BaseRouter) -> list[Any]:
     from django.urls import path
 
-    router.register("kpis", KPIViewSet, basename="kpi")
+    router.register("kpis", KPIWriteViewSet, basename="kpi")
     router.register("okr-candidates", OKRCandidateViewSet, basename="okr-candidate")
-    router.register("kpi-values", KPIValueViewSet, basename="kpi-value")
+    router.register("kpi-values", KPIValueWriteViewSet, basename="kpi-value")
     # Before the router's routes, so "bulk" is never read as a KPI value id.
     return [path("kpi-values/bulk", KPIValueBulkView.as_view(), name="kpi-value-bulk")]

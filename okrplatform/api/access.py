@@ -45,6 +45,27 @@ class ApiAccess:
             return f"key:{self.api_key.prefix}"
         return f"user:{self.signed_in_member().user_id}"
 
+    def actor(self) -> Membership:
+        """The membership the services check for a write. A signed-in person's own; for an API
+        key, the current membership of the admin who created it: a key never carries more
+        rights than a person who is still a member (demote them and their keys follow)."""
+        if self.membership is not None:
+            return self.membership
+        creator_id = self.api_key.created_by_id if self.api_key is not None else None
+        membership = (
+            Membership.unscoped.select_related("user")
+            .filter(organization_id=self.organization.pk, user_id=creator_id)
+            .first()
+            if creator_id is not None
+            else None
+        )
+        if membership is None:
+            raise PermissionDenied(
+                "The person who created this API key is no longer a member of the "
+                "organisation; an admin can create a new key."
+            )
+        return membership
+
     def signed_in_member(self) -> Membership:
         """The membership of a signed-in person; API keys have none (they act for the
         organisation), so actions that need a person refuse them."""

@@ -19,7 +19,14 @@ from rest_framework.routers import SimpleRouter
 
 app_name = "api"
 
-API_MODULES = ["okrplatform.tenancy.api", "kpis.api", "boards.api", "goals.api"]
+API_MODULES = [
+    "okrplatform.tenancy.api",
+    "kpis.api",
+    "boards.api",
+    "goals.api",
+    "integrations.api",
+    "okrplatform.webhooks.api",
+]
 
 router = SimpleRouter()
 extra_urls = []

@@ -59,11 +59,19 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
+def _raise_for_status(response: outbound.OutboundResponse) -> None:
+    if 300 <= response.status_code < 400:
+        raise outbound.OutboundError(
+            f"The receiver redirected ({response.status_code}); webhooks do not follow "
+            "redirects: subscribe the final URL.",
+            status_code=response.status_code,
+        )
+    outbound.raise_for_status(response)
+
+
 def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     """One attempt (the body of the task; the organisation's scope is bound by the task)."""
-    delivery = (
-        WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
-    )
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None or delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
         return AttemptOutcome("skipped")
     subscription = delivery.subscription
@@ -88,13 +96,7 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
             follow_redirects=False,
         )
         delivery.response_code = response.status_code
-        if 300 <= response.status_code < 400:
-            raise outbound.OutboundError(
-                f"The receiver redirected ({response.status_code}); webhooks do not follow "
-                "redirects: subscribe the final URL.",
-                status_code=response.status_code,
-            )
-        outbound.raise_for_status(response)
+        _raise_for_status(response)
     except outbound.OutboundError as error:
         delivery.last_error = error.message[:500]
         delivery.response_code = error.status_code or delivery.response_code

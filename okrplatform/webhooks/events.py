@@ -39,9 +39,7 @@ def emit(organization_id: int, event: str, payload: dict[str, Any]) -> list[int]
         return []
     data = _plain(payload)
     deliveries = WebhookDelivery.unscoped.bulk_create(
-        WebhookDelivery(
-            organization_id=organization_id, subscription=s, event=event, payload=data
-        )
+        WebhookDelivery(organization_id=organization_id, subscription=s, event=event, payload=data)
         for s in subscriptions
     )
     ids = [d.pk for d in deliveries]

@@ -64,7 +64,9 @@ def _events_clean(events: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(events))
     unknown = [e for e in chosen if e not in WebhookEvent.values]
     if unknown:
-        raise DomainError(f"Unknown event(s): {', '.join(map(str, unknown))[:200]}.", field="events")
+        raise DomainError(
+            f"Unknown event(s): {', '.join(map(str, unknown))[:200]}.", field="events"
+        )
     if not chosen:
         raise DomainError("Choose at least one event.", field="events")
     return chosen

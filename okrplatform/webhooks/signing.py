@@ -15,7 +15,7 @@ import time
 SIGNATURE_HEADER = "X-OKR-Signature"
 EVENT_HEADER = "X-OKR-Event"
 DELIVERY_HEADER = "X-OKR-Delivery"
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a marker, not a secret
 DEFAULT_TOLERANCE_SECONDS = 300
 
 

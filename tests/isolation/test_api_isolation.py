@@ -42,6 +42,11 @@ API_NO_OBJECT = {
     "api:key-result-list",
     "api:initiative-list",
     "api:check-in-list",
+    "api:integration-list",
+    "api:data-source-list",
+    "api:sync-run-list",
+    "api:webhook-list",
+    "api:webhook-delivery-list",
 }
 API_OBJECT_KWARGS: dict[str, Callable[[TenantWorld], dict[str, Any]]] = {
     "api:team-detail": lambda w: {"pk": w.team.pk},
@@ -56,6 +61,23 @@ API_OBJECT_KWARGS: dict[str, Callable[[TenantWorld], dict[str, Any]]] = {
     "api:key-result-detail": lambda w: {"pk": w.api_key_result.pk},
     "api:initiative-detail": lambda w: {"pk": w.api_initiative.pk},
     "api:check-in-detail": lambda w: {"pk": w.api_check_in.pk},
+    "api:kpi-targets": lambda w: {"pk": w.api_kpi.pk},
+    "api:integration-detail": lambda w: {"pk": w.integration.pk},
+    "api:data-source-detail": lambda w: {"pk": w.data_source.pk},
+    "api:sync-run-detail": lambda w: {"pk": w.sync_run.pk},
+    "api:webhook-detail": lambda w: {"pk": w.webhook_subscription.pk},
+    "api:webhook-rotate-secret": lambda w: {"pk": w.webhook_subscription.pk},
+    "api:webhook-delivery-detail": lambda w: {"pk": w.webhook_delivery.pk},
+    "api:webhook-delivery-replay": lambda w: {"pk": w.webhook_delivery.pk},
+}
+# POST-only actions on one object: GET answers 405 before any lookup; their POST must be 404.
+API_OBJECT_ACTIONS = {"api:kpi-targets", "api:webhook-rotate-secret", "api:webhook-delivery-replay"}
+# Admin work no API key may do, reads included: keys get 403 for any id (no oracle), so these
+# are probed with B's owner signed in, naming B, asking for A's objects.
+API_ADMIN_SESSIONS_ONLY = {
+    name
+    for name in API_NO_OBJECT | set(API_OBJECT_KWARGS)
+    if name.split(":")[1].startswith(("integration-", "data-source-", "sync-run-", "webhook-"))
 }
 
 
@@ -97,32 +119,55 @@ def intruder_session(worlds: tuple[TenantWorld, TenantWorld]) -> Client:
     return client
 
 
+@pytest.fixture
+def intruder_admin_session(worlds: tuple[TenantWorld, TenantWorld]) -> Client:
+    """B's owner, signed in and naming B: the strongest caller of admin-only routes."""
+    client = Client(HTTP_X_ORGANIZATION=worlds[1].organization.slug)
+    client.force_login(worlds[1].owner.user)
+    return client
+
+
 @pytest.mark.parametrize("name", sorted(API_OBJECT_KWARGS))
 def test_foreign_objects_answer_404(
-    name: str, worlds: tuple[TenantWorld, TenantWorld], intruder_key: KeyClient
+    name: str,
+    worlds: tuple[TenantWorld, TenantWorld],
+    intruder_key: KeyClient,
+    intruder_admin_session: Client,
 ) -> None:
     alpha, _bravo = worlds
     url = reverse(name, kwargs=API_OBJECT_KWARGS[name](alpha))
     before = _tenant_snapshot(alpha.organization.pk)
-    response = intruder_key.get(url)
-    assert response.status_code == 404, f"GET {url} answered {response.status_code}"
+    intruder = intruder_admin_session if name in API_ADMIN_SESSIONS_ONLY else intruder_key
+    response = intruder.get(url)
+    expected_get = 405 if name in API_OBJECT_ACTIONS else 404
+    assert response.status_code == expected_get, f"GET {url} answered {response.status_code}"
     assert MARKER.lower() not in response.content.decode().lower()
+    if name in API_OBJECT_ACTIONS:
+        response = intruder.post(url, "{}", content_type="application/json")
+        assert response.status_code == 404, f"POST {url} answered {response.status_code}"
     # Writes may be refused before any lookup (405, or 403 when keys may not do that at all);
     # then A's id must get exactly the answer a non-existent id gets: no oracle.
     missing = reverse(name, kwargs={**API_OBJECT_KWARGS[name](alpha), "pk": 2**31 - 1})
-    for method in ("put", "patch", "delete"):
-        response = getattr(intruder_key, method)(url, "{}", content_type="application/json")
-        assert response.status_code in (403, 404, 405), f"{method} {url}: {response.status_code}"
-        baseline = getattr(intruder_key, method)(missing, "{}", content_type="application/json")
-        assert response.status_code == baseline.status_code
+    for client in {intruder, intruder_key}:
+        for method in ("post", "put", "patch", "delete"):
+            response = getattr(client, method)(url, "{}", content_type="application/json")
+            assert response.status_code in (403, 404, 405), (
+                f"{method} {url}: {response.status_code}"
+            )
+            baseline = getattr(client, method)(missing, "{}", content_type="application/json")
+            assert response.status_code == baseline.status_code
     assert _tenant_snapshot(alpha.organization.pk) == before
 
 
 @pytest.mark.parametrize("name", sorted(API_NO_OBJECT - {"api:kpi-value-bulk"}))
 def test_own_lists_show_no_foreign_rows(
-    name: str, worlds: tuple[TenantWorld, TenantWorld], intruder_key: KeyClient
+    name: str,
+    worlds: tuple[TenantWorld, TenantWorld],
+    intruder_key: KeyClient,
+    intruder_admin_session: Client,
 ) -> None:
-    response = intruder_key.get(reverse(name))
+    intruder = intruder_admin_session if name in API_ADMIN_SESSIONS_ONLY else intruder_key
+    response = intruder.get(reverse(name))
     assert response.status_code == 200
     body = response.content.decode()
     assert MARKER.lower() not in body.lower()

@@ -82,6 +82,13 @@ from kpis.tests.isolation_world import OBJECT_KWARGS as _KPIS_OBJECT_KWARGS  # n
 
 OBJECT_KWARGS.update(_KPIS_OBJECT_KWARGS)
 
+# The webhook settings pages' kwargs, next to their objects.
+from okrplatform.webhooks.tests.isolation_world import (  # noqa: E402
+    OBJECT_KWARGS as _WEBHOOKS_OBJECT_KWARGS,
+)
+
+OBJECT_KWARGS.update(_WEBHOOKS_OBJECT_KWARGS)
+
 
 def _walk(
     resolvers: list[URLPattern | URLResolver], prefix: str, namespace: str

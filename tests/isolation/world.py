@@ -125,3 +125,7 @@ WORLD_EXTENSIONS.append(_kpis_world)
 from integrations.tests.isolation_world import extend_world as _integrations_world  # noqa: E402
 
 WORLD_EXTENSIONS.append(_integrations_world)
+
+from okrplatform.webhooks.tests.isolation_world import extend_world as _webhooks_world  # noqa: E402
+
+WORLD_EXTENSIONS.append(_webhooks_world)

@@ -1,0 +1,81 @@
+"""Admin pages: subscribe URLs to events (the secret is shown once), read each subscription's
+delivery log and replay a delivery."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from okrplatform.errors import DomainError
+from okrplatform.forms import add_domain_error
+from okrplatform.tenancy.permissions import action_required, current_membership
+from okrplatform.tenancy.roles import Action
+
+from . import selectors, services
+from .forms import SubscriptionForm
+
+admins_only = action_required(Action.MANAGE_INTEGRATIONS)
+
+
+@admins_only
+@require_http_methods(["GET", "POST"])
+def subscription_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = SubscriptionForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.webhook_subscription_create(
+                actor=current_membership(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            form = SubscriptionForm()
+    status = 400 if request.method == "POST" and issued is None else 200
+    response = render(
+        request,
+        "webhooks/subscription_list.html",
+        {"form": form, "issued": issued, "subscriptions": selectors.subscription_list()},
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"  # may carry the secret
+    return response
+
+
+@admins_only
+@require_http_methods(["GET"])
+def subscription_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    subscription = selectors.subscription_get(pk)
+    if subscription is None:
+        raise Http404("No such webhook.")
+    return render(
+        request,
+        "webhooks/subscription_detail.html",
+        {"subscription": subscription, "deliveries": selectors.delivery_log(subscription)},
+    )
+
+
+@admins_only
+@require_POST
+def subscription_delete(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    subscription = selectors.subscription_get(pk)
+    if subscription is None:
+        raise Http404("No such webhook.")
+    services.webhook_subscription_delete(
+        actor=current_membership(request), subscription=subscription
+    )
+    messages.success(request, f"Webhook to {subscription.url} deleted.")
+    return redirect("webhooks:list", org_slug=org_slug)
+
+
+@admins_only
+@require_POST
+def delivery_replay(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    delivery = selectors.delivery_get(pk)
+    if delivery is None:
+        raise Http404("No such delivery.")
+    services.webhook_delivery_replay(actor=current_membership(request), delivery=delivery)
+    messages.success(request, f"“{delivery.event}” queued to be sent again.")
+    return redirect("webhooks:detail", org_slug=org_slug, pk=delivery.subscription_id)
