@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "csp",
     "okrplatform.accounts",
     "okrplatform.tenancy",
+    "okrplatform.health",
     "okrplatform.api",
     # Order matters for `seed_demo`: each app's demo builds on the ones before it.
     "kpis",
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (a 500 from any layer too) and log line carries the id.
+    "okrplatform.requestid.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,7 +143,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # A Redis outage costs cache hits, not pages (see okrplatform/cache.py).
+        "default": {"BACKEND": "okrplatform.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -317,19 +321,42 @@ OUTBOUND_ALLOWED_PORTS = env.list("OUTBOUND_ALLOWED_PORTS", cast=int, default=[8
 CELERY_TASK_ROUTES = {"integrations.*": {"queue": "integrations"}}
 CELERY_BEAT_SCHEDULE["integrations-dispatch"] = {
     "task": "integrations.dispatch_due_sources",
-    "schedule": 30.0,
+    "schedule": env.float("INTEGRATIONS_DISPATCH_INTERVAL", default=30.0),
 }
 CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
     "task": "integrations.sweep_expired_runs",
-    "schedule": 60.0,
+    "schedule": env.float("INTEGRATIONS_SWEEP_INTERVAL", default=60.0),
 }
+
+# --- Worker liveness ------------------------------------------------------------------------
+# Beat sends a canary to each queue; /healthz/worker answers 503 once one goes unanswered, which
+# catches a worker that is alive (it answers pings) but no longer consuming.
+WORKER_CANARY_QUEUES = env.list("WORKER_CANARY_QUEUES", default=["default", "integrations"])
+WORKER_CANARY_INTERVAL = env.float("WORKER_CANARY_INTERVAL", default=30.0)
+WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=WORKER_CANARY_INTERVAL * 4)
+for _queue in WORKER_CANARY_QUEUES:
+    CELERY_BEAT_SCHEDULE[f"health-canary-{_queue}"] = {
+        "task": "okrplatform.health.canary",
+        "schedule": WORKER_CANARY_INTERVAL,
+        # A canary nobody took in time is dropped: a returning worker answers one, not hundreds.
+        "options": {"queue": _queue, "expires": WORKER_CANARY_INTERVAL},
+    }
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "okrplatform.requestid.RequestIDLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -3,11 +3,16 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from integrations import inbound as integrations_inbound
+from okrplatform.health import views as health_views
 from okrplatform.tenancy.views import members, organizations
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+# Renders without the database and shows the request id (okrplatform/requestid.py).
+handler500 = "okrplatform.requestid.server_error"
 
 
 # Organisation-scoped apps: each app's urls are mounted under /<org_slug>/ so the tenancy
@@ -25,6 +30,7 @@ ORGANIZATION_URLS = [
 urlpatterns = [
     path("", organizations.home_redirect, name="root"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/worker", health_views.worker, name="healthz-worker"),
     path("admin/", admin.site.urls),
     path("accounts/", include("okrplatform.accounts.urls")),
     # The REST API: the organisation comes from the API key, not the path (docs/api.md).

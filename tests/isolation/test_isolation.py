@@ -26,6 +26,7 @@ ORG_KWARG = "org_slug"
 PUBLIC_URL_NAMES = {
     "root": "redirects to the person's own organisation",
     "healthz": "liveness probe, no data",
+    "healthz-worker": "worker liveness probe: canary age per queue, no tenant data",
     "organizations": "lists only the person's own memberships",
     "invitation-accept": "reached by an unguessable token; tested in tenancy tests",
     "integration-push": "machine push to one data source, authenticated by its secret "
