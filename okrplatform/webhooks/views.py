@@ -45,11 +45,19 @@ def subscription_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @admins_only
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def subscription_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """The delivery log; a POST pauses or resumes the subscription."""
     subscription = selectors.subscription_get(pk)
     if subscription is None:
         raise Http404("No such webhook.")
+    if request.method == "POST":
+        services.webhook_subscription_update(
+            actor=current_membership(request),
+            subscription=subscription,
+            active=not subscription.active,
+        )
+        return redirect("webhooks:detail", org_slug=org_slug, pk=pk)
     return render(
         request,
         "webhooks/subscription_detail.html",

@@ -249,6 +249,9 @@ def test_the_settings_pages(
     )
     page = admin_client_.get(f"{url}{subscription.pk}/").content.decode()
     assert "The server answered 502" in page
+    assert admin_client_.post(f"{url}{subscription.pk}/").status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.active is False
     with django_capture_on_commit_callbacks(execute=False):
         replayed = admin_client_.post(f"{url}deliveries/{delivery.pk}/replay/")
     assert replayed.status_code == 302
