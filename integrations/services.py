@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kpis.models import KPI
+from okrplatform.background import BACKGROUND_UNAVAILABLE, broker_available
 from okrplatform.errors import DomainError, PermissionDeniedError
 from okrplatform.tenancy.models import Membership
 from okrplatform.tenancy.roles import Action
@@ -267,6 +268,11 @@ def sync_now(*, actor: Membership, source: DataSource) -> SyncRun:
     _require_admin(actor)
     if source.integration.provider == Provider.PUSH:
         raise DomainError("Push sources receive values; there is nothing to sync.")
+    # Refused rather than queued: a run that starts whenever the broker returns is not what
+    # "now" promised, and the schedule catches up on its own. (Should the broker die between
+    # this check and the send, the run waits for the sweeper: late, never lost, never a 500.)
+    if not broker_available():
+        raise DomainError(BACKGROUND_UNAVAILABLE)
     from .sync import sync_run_request
 
     return sync_run_request(source=source, trigger=RunTrigger.MANUAL)

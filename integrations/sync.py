@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from kpis.models import ValueSource
 from kpis.services import PointInput, kpi_values_record_many
+from okrplatform.background import BrokerUnavailableError
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.scope import organization_scope
 from okrplatform.webhooks import payloads
@@ -63,7 +64,32 @@ def _enqueue(run: SyncRun, *, countdown: float | None = None) -> None:
 
 
 def _enqueue_on_commit(run: SyncRun) -> None:
-    transaction.on_commit(lambda: _enqueue(run))
+    transaction.on_commit(lambda: _enqueue_or_leave_to_sweeper(run))
+
+
+# After a failed send, the next sends skip the broker for this long: a batch of runs during an
+# outage costs one connection attempt, not one per run.
+BROKER_RETRY_AFTER = 5.0
+_broker_down_until = 0.0
+
+
+def _enqueue_or_leave_to_sweeper(run: SyncRun) -> None:
+    """Send the run; with the broker down, leave it queued with its lease already run out, so
+    the first sweep once the broker is back sends it. The run row keeps the slot (the schedule
+    has moved on), so a broker outage delays runs but loses none, and raises nothing here:
+    the transaction that made the run has committed."""
+    global _broker_down_until  # noqa: PLW0603 - a per-process circuit breaker
+    if time.monotonic() >= _broker_down_until:
+        try:
+            _enqueue(run)
+        except BrokerUnavailableError as error:
+            _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
+            logger.warning("the broker is unavailable (%s); runs wait for the sweeper", error)
+        else:
+            return
+    SyncRun.unscoped.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        lease_expires_at=timezone.now()
+    )
 
 
 def _run_for_slot(source: DataSource, slot: datetime, trigger: str) -> tuple[SyncRun, bool]:

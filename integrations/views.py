@@ -280,6 +280,9 @@ def source_sync(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     try:
         run = services.sync_now(actor=current_membership(request), source=source)
     except DomainError as error:
+        if request.htmx:  # type: ignore[attr-defined]  # into #sync-progress, not a whole page
+            context = {"message": error.message}
+            return render(request, "integrations/_sync_refused.html", context)
         messages.error(request, error.message)
         return redirect("integrations:source-detail", org_slug=org_slug, pk=pk)
     if request.htmx:  # type: ignore[attr-defined]
