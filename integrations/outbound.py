@@ -315,7 +315,9 @@ def raise_for_status(response: OutboundResponse) -> None:
         return
     if status == 429 or status >= 500:
         raise OutboundError(
-            f"The server answered {status}; will try again.", transient=True, status_code=status
+            f"The server answered {status} (a temporary error).",
+            transient=True,
+            status_code=status,
         )
     if status in (401, 403):
         raise OutboundError(

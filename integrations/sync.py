@@ -281,6 +281,10 @@ def sync_run_execute(*, run_id: int) -> RunOutcome:
                 lease_expires_at=timezone.now() + timedelta(seconds=delay) + QUEUE_LEASE,
             )
             return RunOutcome("retry", retry_in=delay)
+        if error.transient:  # retries exhausted: say so, or "needs attention" reads as pending
+            return _fail(
+                run, source, f"Gave up after {run.attempts} attempts. Last error: {error.message}"
+            )
         return _fail(run, source, error.message)
     except (DomainError, CredentialError) as error:
         return _fail(run, source, getattr(error, "message", str(error)))
