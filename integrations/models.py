@@ -179,29 +179,3 @@ class SyncRun(TenantModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
-
-
-class Notification(TenantModel):
-    """An in-app notice to one person (also sent by email), one per change, not per run."""
-
-    recipient = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    data_source = models.ForeignKey(
-        DataSource, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["organization", "recipient", "-created_at"], name="notification_inbox_idx"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.title

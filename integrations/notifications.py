@@ -1,68 +1,55 @@
-"""Telling people a data source started failing: in-app and by email, once per change.
+"""Telling people a data source started failing, through the platform's notifications.
 
-Deduplication lives in the caller: only the transaction that flips a source from OK to
-"needs attention" (a conditional UPDATE, so exactly one) calls this.
+One notice per change: only the transaction that flips a source from OK to "needs attention" (a
+conditional UPDATE, so exactly one) calls this, and the change's key (source and the moment it
+started failing) makes a repeated call harmless too. The message shown is the run's error, which
+the pipeline already words without credentials, tokens or internal addresses.
 """
 
 from __future__ import annotations
 
-import logging
+from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.urls import reverse
 
+from okrplatform.notifications.models import NotificationKind
+from okrplatform.notifications.services import NoticeDraft, notifications_send
 from okrplatform.tenancy.models import Membership
 from okrplatform.tenancy.roles import Role
 
-from .models import DataSource, Notification
-
-logger = logging.getLogger(__name__)
+from .models import DataSource
 
 
-def _recipients(source: DataSource) -> list[tuple[int, str]]:
-    admins = Membership.unscoped.filter(
-        organization_id=source.organization_id, role__in=[Role.OWNER, Role.ADMIN]
-    ).values_list("user_id", "user__email")
-    people = dict(admins)
-    kpi = source.kpi
-    if kpi.owner_id is not None and kpi.owner is not None:
-        people[kpi.owner_id] = kpi.owner.email
-    return sorted(people.items())
+def _recipient_ids(source: DataSource) -> set[int]:
+    people = set(
+        Membership.unscoped.filter(
+            organization_id=source.organization_id, role__in=[Role.OWNER, Role.ADMIN]
+        ).values_list("user_id", flat=True)
+    )
+    if source.kpi.owner_id is not None:
+        people.add(source.kpi.owner_id)
+    return people
 
 
-def source_failing_notify(*, source: DataSource, message: str) -> None:
-    source = DataSource.unscoped.select_related("kpi__owner", "integration").get(pk=source.pk)
+def source_failing_notify(*, source: DataSource, message: str, failing_since: datetime) -> None:
+    source = DataSource.unscoped.select_related("kpi", "integration", "organization").get(
+        pk=source.pk
+    )
     title = f"Data source for “{source.kpi.name}” needs attention"
     body = f"{source.integration.name}: {message}"
-    recipients = _recipients(source)
-    Notification.unscoped.bulk_create(
-        [
-            Notification(
-                organization_id=source.organization_id,
+    link = reverse("integrations:source-detail", args=[source.organization.slug, source.pk])
+    key = f"source-failing:{source.pk}:{failing_since.isoformat()}"
+    notifications_send(
+        organization_id=source.organization_id,
+        drafts=[
+            NoticeDraft(
                 recipient_id=user_id,
-                data_source=source,
+                kind=NotificationKind.SOURCE_FAILING,
                 title=title,
                 body=body,
+                link=link,
+                dedupe_key=key,
             )
-            for user_id, _email in recipients
-        ]
+            for user_id in sorted(_recipient_ids(source))
+        ],
     )
-    emails = [
-        (
-            title,
-            f"{body}\n\nOpen the integrations page to see the run log.",
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
-        for _user_id, email in recipients
-        if email
-    ]
-
-    def send() -> None:
-        try:
-            send_mass_mail(emails, fail_silently=False)
-        except OSError:
-            logger.warning("could not send data-source failure emails for source %s", source.pk)
-
-    transaction.on_commit(send)

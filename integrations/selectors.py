@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from okrplatform.accounts.models import User
-
-from .models import DataSource, Integration, Notification, SourceStatus, SyncRun
+from .models import DataSource, Integration, SourceStatus, SyncRun
 
 RUN_LOG_LENGTH = 50
 
@@ -41,9 +39,3 @@ def run_log(source: DataSource) -> QuerySet[SyncRun]:
 
 def run_get(pk: int) -> SyncRun | None:
     return SyncRun.objects.select_related("data_source").filter(pk=pk).first()
-
-
-def unread_notifications(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).order_by(
-        "-created_at"
-    )[:10]

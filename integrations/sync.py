@@ -220,7 +220,7 @@ def _source_failed(source: DataSource, message: str, *, now: datetime) -> None:
     if flipped:
         from .notifications import source_failing_notify
 
-        source_failing_notify(source=source, message=message)
+        source_failing_notify(source=source, message=message, failing_since=now)
     else:
         DataSource.unscoped.filter(pk=source.pk).update(last_error=message[:2000])
 

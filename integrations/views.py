@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
+from okrplatform.notifications.models import NotificationKind
+from okrplatform.notifications.selectors import unread_of_kind
 from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
@@ -56,7 +58,10 @@ def integration_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "integrations": list(selectors.integration_list()),
         "sources": list(selectors.data_source_list()),
         "providers": PROVIDERS.values(),
-        "notifications": list(selectors.unread_notifications(request.user)),  # type: ignore[arg-type]
+        "notifications": unread_of_kind(
+            recipient_id=current_membership(request).user_id,
+            kind=NotificationKind.SOURCE_FAILING,
+        ),
     }
     return render(request, "integrations/integration_list.html", context)
 

@@ -18,6 +18,7 @@ from operator import or_
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from .alerts import HealthTurn, kpi_unhealthy_notify
 from .health import aggregate, evaluate, next_health, target_for_period
 from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
 from .periods import period_bounds, period_end, period_start
@@ -143,11 +144,18 @@ def periods_refresh(
     touched: Iterable[date] = (),
     rejudge_from: date | None = None,
     rejudge_to: date | None = None,
+    turns: list[HealthTurn] | None = None,
 ) -> None:
     """Bring the period series, health changes and current state of ``kpi`` up to date after
     its values changed in the ``touched`` periods and/or its target changed for the periods in
-    ``[rejudge_from, rejudge_to]`` (``rejudge_to`` None: to the end). Call inside a transaction."""
-    KPI.objects.select_for_update().filter(pk=kpi.pk).values_list("pk").first()  # serialise writers
+    ``[rejudge_from, rejudge_to]`` (``rejudge_to`` None: to the end). Call inside a transaction.
+
+    If the KPI turns unhealthy, its people are notified (``kpis.alerts``); a bulk writer passes
+    ``turns`` to collect the turn instead and notify for all its KPIs at once."""
+    # Serialise writers; the health read under the lock is what this write changes from.
+    health_before = (
+        KPI.objects.select_for_update().filter(pk=kpi.pk).values_list("health", flat=True).first()
+    )
     touched_set = set(touched)
     aggregated = _aggregate_periods(kpi, touched_set) if touched_set else {}
     bounds = [*touched_set, *([rejudge_from] if rejudge_from else [])]
@@ -198,6 +206,25 @@ def periods_refresh(
     ).delete()
     _write(kpi, walk.dirty, walk.changes)
     current_state_refresh(kpi)
+    _report_turn(kpi, health_before, turns)
+
+
+def _report_turn(kpi: KPI, health_before: str | None, turns: list[HealthTurn] | None) -> None:
+    """Report the KPI turning unhealthy with this write: to ``turns``, or straight to its people."""
+    if kpi.health != Health.UNHEALTHY or health_before == Health.UNHEALTHY:
+        return
+    latest = (
+        HealthChange.objects.filter(kpi=kpi)
+        .order_by("-period_start", "-changed_at")
+        .values_list("from_health", "period_start", "value")
+        .first()
+    )
+    from_health, start, value = latest if latest else (health_before or Health.NO_DATA, None, None)
+    turn = HealthTurn(kpi.pk, from_health, start, value)
+    if turns is None:
+        kpi_unhealthy_notify(organization_id=kpi.organization_id, turns=[turn])
+    else:
+        turns.append(turn)
 
 
 def _write(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:

@@ -23,6 +23,7 @@ from okrplatform.tenancy.scope import organization_scope
 from okrplatform.webhooks import payloads
 from okrplatform.webhooks.events import emit
 
+from .alerts import HealthTurn, kpi_unhealthy_notify
 from .evaluation import periods_refresh
 from .models import KPI, KPIValue, ValueSource
 from .periods import period_start
@@ -207,9 +208,10 @@ def kpi_values_record_many(
             )
         now = timezone.now()
         KPI.objects.filter(pk__in=touched).update(last_recorded_at=now)
+        turns: list[HealthTurn] = []  # KPIs this batch turned unhealthy: notified once, below
         for kpi_id in sorted(touched):
             kpis[kpi_id].last_recorded_at = now
-            periods_refresh(kpis[kpi_id], touched=touched[kpi_id])
+            periods_refresh(kpis[kpi_id], touched=touched[kpi_id], turns=turns)
             emit(
                 organization_id,
                 "kpi.value_recorded",
@@ -217,4 +219,5 @@ def kpi_values_record_many(
                     kpis[kpi_id], source=source, periods=len(touched[kpi_id])
                 ),
             )
+        kpi_unhealthy_notify(organization_id=organization_id, turns=turns)
     return RecordResult(created=created, updated=len(rows) - created, kpi_ids=frozenset(touched))

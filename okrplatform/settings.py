@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "okrplatform.tenancy",
     "okrplatform.health",
     "okrplatform.api",
+    "okrplatform.notifications",
     # Order matters for `seed_demo`: each app's demo builds on the ones before it.
     "kpis",
     "goals",
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "okrplatform.tenancy.context_processors.organization",
+                "okrplatform.notifications.context_processors.unread",
             ],
         },
     }
@@ -178,6 +180,8 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="okrplatform <noreply@localhost>")
+# Where the app is reached, for links in emails sent by background tasks (no request to ask).
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000")
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

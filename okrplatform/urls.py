@@ -25,6 +25,7 @@ ORGANIZATION_URLS = [
     path("settings/api-keys/", include("okrplatform.api.keys_urls")),
     path("settings/webhooks/", include("okrplatform.webhooks.urls")),
     path("integrations/", include("integrations.urls")),
+    path("notifications/", include("okrplatform.notifications.urls")),
 ]
 
 urlpatterns = [

@@ -12,10 +12,11 @@ from django.db import connection
 from django.utils import timezone
 
 from integrations import sync
-from integrations.models import DataSource, Notification, RunStatus, SourceStatus, SyncRun
+from integrations.models import DataSource, RunStatus, SourceStatus, SyncRun
 from integrations.tests.factories import DataSourceFactory, IntegrationFactory
 from integrations.tests.httpserver import Recorded, Reply, fake_server
 from kpis.models import KPIValue, ValueSource
+from okrplatform.notifications.models import Notification
 from okrplatform.tenancy.scope import organization_scope
 
 

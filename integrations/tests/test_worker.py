@@ -25,11 +25,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from integrations import sync
-from integrations.models import Notification, RunStatus, SourceStatus, SyncRun
+from integrations.models import RunStatus, SourceStatus, SyncRun
 from integrations.tests.factories import DataSourceFactory, IntegrationFactory
 from integrations.tests.httpserver import Recorded, Reply, fake_server
 from kpis.models import KPIValue
 from okrplatform.celery import app as celery_app
+from okrplatform.notifications.models import Notification
 from tests.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -83,6 +83,13 @@ from kpis.tests.isolation_world import OBJECT_KWARGS as _KPIS_OBJECT_KWARGS  # n
 
 OBJECT_KWARGS.update(_KPIS_OBJECT_KWARGS)
 
+# Notifications (the bell's page), likewise.
+from okrplatform.notifications.tests.isolation_world import (  # noqa: E402
+    OBJECT_KWARGS as _NOTIFICATIONS_OBJECT_KWARGS,
+)
+
+OBJECT_KWARGS.update(_NOTIFICATIONS_OBJECT_KWARGS)
+
 # The webhook settings pages' kwargs, next to their objects.
 from okrplatform.webhooks.tests.isolation_world import (  # noqa: E402
     OBJECT_KWARGS as _WEBHOOKS_OBJECT_KWARGS,

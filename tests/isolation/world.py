@@ -126,6 +126,12 @@ from integrations.tests.isolation_world import extend_world as _integrations_wor
 
 WORLD_EXTENSIONS.append(_integrations_world)
 
+from okrplatform.notifications.tests.isolation_world import (  # noqa: E402
+    extend_world as _notifications_world,
+)
+
+WORLD_EXTENSIONS.append(_notifications_world)
+
 from okrplatform.webhooks.tests.isolation_world import extend_world as _webhooks_world  # noqa: E402
 
 WORLD_EXTENSIONS.append(_webhooks_world)

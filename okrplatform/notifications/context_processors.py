@@ -1,0 +1,22 @@
+"""The bell's unread count for the top bar, read only if a page renders the bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from .selectors import unread_badge
+
+
+def unread(request: HttpRequest) -> dict[str, Any]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    # Lazy: HTMX fragments that never draw the top bar do not pay for the count.
+    return {
+        "notifications_unread": SimpleLazyObject(
+            lambda: unread_badge(recipient_id=membership.user_id)
+        )
+    }
