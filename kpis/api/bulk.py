@@ -88,7 +88,10 @@ class _Batch:
         keys = {
             i["kpi_key"].lower()
             for i in self.items
-            if isinstance(i, dict) and isinstance(i.get("kpi_key"), str)
+            # A NUL byte cannot be in a stored key, and PostgreSQL refuses it in a query.
+            if isinstance(i, dict)
+            and isinstance(i.get("kpi_key"), str)
+            and "\x00" not in i["kpi_key"]
         }
         # The scoped manager: another organisation's ids are simply not found.
         known_ids = (
@@ -123,8 +126,10 @@ class _Batch:
             else:
                 self._fail(index, "value", "Give the value as a number.")
             note = item.get("note", "")
-            if not isinstance(note, str) or len(note) > NOTE_MAX:
-                self._fail(index, "note", f"The note is text of at most {NOTE_MAX} characters.")
+            if not isinstance(note, str) or len(note) > NOTE_MAX or "\x00" in note:
+                self._fail(
+                    index, "note", f"The note is text of at most {NOTE_MAX} characters, no NUL."
+                )
             if index not in self.errors and kpi_id is not None and timestamp is not None:
                 self.points.append(PointInput(kpi_id, timestamp, value, note))
 

@@ -132,3 +132,14 @@ def test_an_oversized_body_is_refused(write_key, settings) -> None:
     settings.API_MAX_BODY_BYTES = 100
     response = write_key.post_json(BULK, {"points": [{"note": "x" * 200}]})
     assert response.status_code == 413
+
+
+def test_nul_bytes_are_invalid_points_not_server_errors(write_key, kpi) -> None:
+    points = [
+        {"kpi_key": "revenue\x00", "timestamp": "2024-01-01T00:00:00Z", "value": 1},
+        {"kpi": kpi.pk, "timestamp": "2024-01-01T00:00:00Z", "value": 1, "note": "a\x00b"},
+    ]
+    response = write_key.post_json(BULK, {"points": points})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["points.0.kpi_key", "points.1.note"]
+    assert _values(kpi) == []
