@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
     parser.add_argument("--board-only", action="store_true")
+    parser.add_argument("--parts", default="", help="comma-separated part names (default: all)")
     options = parser.parse_args(argv)
     if options.quick:
         options.values, options.runs = min(options.values, 500), min(options.runs, 5)
@@ -236,11 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         result = run(options.kpis, options.values, options.runs)
-        parts = (
-            {}
-            if options.board_only
-            else suite.run_parts(suite.QUICK if options.quick else suite.FULL)
-        )
+        sizes = suite.QUICK if options.quick else suite.FULL
+        only = {name for name in options.parts.split(",") if name}
+        parts = {} if options.board_only else suite.run_parts(sizes, only=only)
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
 

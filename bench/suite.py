@@ -63,7 +63,7 @@ def _api_ingest(sizes: Sizes) -> dict[str, Any]:
     return result
 
 
-def run_parts(sizes: Sizes) -> dict[str, Any]:
+def run_parts(sizes: Sizes, only: set[str] | None = None) -> dict[str, Any]:
     """Run every part after the board; a part that fails is reported as such, the rest go on."""
     from bench import api_list, freshness, kpi_page, okr_pages, sync
     from boards.models import Board
@@ -106,6 +106,8 @@ def run_parts(sizes: Sizes) -> dict[str, Any]:
     ]
     results: dict[str, Any] = {}
     for key, title, part in parts:
+        if only and key not in only:
+            continue
         report(f"{title}…")
         started = time.perf_counter()
         try:
@@ -129,15 +131,14 @@ def run_parts(sizes: Sizes) -> dict[str, Any]:
 
 def summary_rows(board: dict[str, Any], parts: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [board_summary(board)]
-    for key in ("kpi_page",):
-        rows.append(parts[key]["summary"])
-    okr = parts["okr_pages"]
-    if "error" in okr:
-        rows.append(okr["summary"])
-    else:
-        rows += [okr["cycle"]["summary"], okr["map"]["summary"]]
-    for key in ("api_list", "api_ingest", "sync", "freshness"):
-        summary = parts[key]["summary"]
+    for key in ("kpi_page", "okr_pages", "api_list", "api_ingest", "sync", "freshness"):
+        part = parts.get(key)
+        if part is None:
+            continue
+        if key == "okr_pages" and "error" not in part:
+            rows += [part["cycle"]["summary"], part["map"]["summary"]]
+            continue
+        summary = part["summary"]
         rows += summary if isinstance(summary, list) else [summary]
     return rows
 
