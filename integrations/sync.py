@@ -1,6 +1,6 @@
 """The sync pipeline: the database is the source of truth, the broker only rings the bell.
 
-- ``due_sources_dispatch`` (beat, every 30 s) claims due data sources with
+- ``due_sources_dispatch`` (beat, every 10 s) claims due data sources with
   ``SELECT … FOR UPDATE SKIP LOCKED``, creates the run of each one's slot (unique per
   (source, slot), so a second beat or a retried transaction creates nothing twice), advances the
   schedule and enqueues the fetch when the transaction commits.
