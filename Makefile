@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379
 TEST_ENV := OKR_TESTING=1 DATABASE_URL=$(TEST_DATABASE_URL) \
 	CELERY_BROKER_URL=$(TEST_REDIS_URL)/14 REDIS_URL=$(TEST_REDIS_URL)/15
 
-.PHONY: run test lint format typecheck install migrate bench clean
+.PHONY: run test lint format typecheck install migrate bench loadtest clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,16 @@ test: $(STAMP)
 	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
-## make bench: the board page on PostgreSQL against a hand-written SQL reference (bench/results.md)
+## make bench: every performance figure beside its reference in the same run (bench/results.md);
+## BENCH_QUICK=1 make bench is a one-minute smoke test of the bench itself
 bench: $(STAMP)
 	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
 	$(TEST_ENV) $(BIN)/python -m bench $(BENCH_ARGS)
+
+## make loadtest: locust drives boards, check-ins, API pushes and syncs against gunicorn (2.5 min)
+loadtest: $(STAMP)
+	@$(TEST_ENV) $(BIN)/python scripts/check_services.py
+	$(TEST_ENV) $(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
