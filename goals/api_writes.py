@@ -66,7 +66,7 @@ class CycleWriteSerializer(StrictSerializer):
     end_date = serializers.DateField()
     parent = _pk(Cycle, required=False, allow_null=True)
     status = serializers.ChoiceField(
-        [(CycleStatus.PLANNING, "Planning"), (CycleStatus.ACTIVE, "Active")], required=False
+        CycleStatus.choices, required=False, help_text="planning or active; close in the app"
     )
 
 

@@ -283,6 +283,13 @@ SPECTACULAR_SETTINGS = {
         "ObjectiveStatusEnum": "goals.models.ObjectiveStatus",
         "KeyResultStatusEnum": "goals.models.KeyResultStatus",
         "InitiativeStatusEnum": "goals.models.InitiativeStatus",
+        "CycleKindEnum": "goals.models.CycleKind",
+        "KeyResultKindEnum": "goals.models.KeyResultKind",
+        "TargetKindEnum": "kpis.models.TargetKind",
+        "WebhookEventEnum": "okrplatform.webhooks.models.WebhookEvent",
+        "WebhookDeliveryStatusEnum": "okrplatform.webhooks.models.DeliveryStatus",
+        "SyncRunStatusEnum": "integrations.models.RunStatus",
+        "DataSourceStatusEnum": "integrations.models.SourceStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from okrplatform.tenancy.models import Membership
@@ -27,6 +29,7 @@ class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer[Any]):
     pass
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class MemberField(serializers.PrimaryKeyRelatedField[Any]):
     """A person by user id, among the members of the bound organisation only: anyone else's id
     is "does not exist", never a hint that such a user exists elsewhere."""
