@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template import loader
@@ -54,6 +55,20 @@ class RequestIDLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id.get()
         return True
+
+
+_make_record = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _make_record(*args, **kwargs)
+    record.request_id = current_request_id.get()
+    return record
+
+
+# Stamped when the record is made, not only by our handler's filter: handlers added later (Celery
+# replaces the root logger's, log shippers add their own) see the id too.
+logging.setLogRecordFactory(_record_with_request_id)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
