@@ -17,6 +17,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection, connections
+from kombu import pools as kombu_pools
 
 from okrplatform.celery import app as celery_app
 
@@ -41,6 +42,9 @@ def _reset_broker_connections() -> None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools in a process-wide registry keyed by connection: without this,
+    # a later test sending to the same URL is handed the pool closed above.
+    kombu_pools.reset()
 
 
 @contextmanager
