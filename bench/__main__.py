@@ -71,7 +71,7 @@ def _queries(action: Callable[[], Any]) -> int:
     return len(context)
 
 
-def run(kpi_count: int, values_per_kpi: int, runs: int) -> dict[str, Any]:
+def run(kpi_count: int, values_per_kpi: int, runs: int, neighbours: int = 0) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -82,10 +82,20 @@ def run(kpi_count: int, values_per_kpi: int, runs: int) -> dict[str, Any]:
     from okrplatform.tenancy.scope import organization_scope
 
     started = time.perf_counter()
+    # Other organisations of the same size first: the measured one shares tables, indexes and
+    # planner statistics with them, as on a real multi-tenant database.
+    for index in range(neighbours):
+        seed(
+            kpi_count=kpi_count,
+            values_per_kpi=values_per_kpi,
+            slug=f"neighbour-{index}",
+            name=f"Neighbour {index}",
+        )
     seeded = seed(kpi_count=kpi_count, values_per_kpi=values_per_kpi)
     seed_seconds = time.perf_counter() - started
     _report(
-        f"Seeded {seeded.kpi_count} KPIs, {seeded.value_count:,} values in {seed_seconds:.1f} s"
+        f"Seeded {neighbours + 1} organisations of {seeded.kpi_count} KPIs, "
+        f"{seeded.value_count:,} values each in {seed_seconds:.1f} s"
     )
 
     organization, board = seeded.organization, seeded.board
@@ -156,6 +166,7 @@ def run(kpi_count: int, values_per_kpi: int, runs: int) -> dict[str, Any]:
         "database": f"PostgreSQL {connection.cursor().connection.info.server_version}",
         "kpis": kpi_count,
         "values": seeded.value_count,
+        "organisations_of_this_size": neighbours + 1,
         "runs": runs,
         "seed_seconds": round(seed_seconds, 1),
         "rows": rows,
@@ -173,8 +184,9 @@ def _markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Board benchmark",
         "",
-        f"{result['kpis']} KPIs, {result['values']:,} values in the organisation, {result['runs']} "
-        f"interleaved rounds; {result['machine']}; {result['database']}; {result['when']}.",
+        f"{result['kpis']} KPIs, {result['values']:,} values in the organisation (and "
+        f"{result['organisations_of_this_size'] - 1} other organisation(s) of the same size), "
+        f"{result['runs']} interleaved rounds; {result['machine']}; {result['database']}; {result['when']}.",
         "",
         "| What | p50 ms | p95 ms | SQL queries |",
         "|---|---:|---:|---:|",
@@ -207,11 +219,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--values", type=int, default=5000, help="values per KPI")
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
+    parser.add_argument(
+        "--neighbours", type=int, default=1, help="other organisations of the same size"
+    )
     parser.add_argument("--board-only", action="store_true")
     parser.add_argument("--parts", default="", help="comma-separated part names (default: all)")
     options = parser.parse_args(argv)
     if options.quick:
         options.values, options.runs = min(options.values, 500), min(options.runs, 5)
+        options.neighbours = 0
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrplatform.settings")
     import django
@@ -236,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
-        result = run(options.kpis, options.values, options.runs)
+        result = run(options.kpis, options.values, options.runs, options.neighbours)
         sizes = suite.QUICK if options.quick else suite.FULL
         only = {name for name in options.parts.split(",") if name}
         parts = {} if options.board_only else suite.run_parts(sizes, only=only)

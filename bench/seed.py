@@ -160,9 +160,15 @@ def _targets(organization: Organization, kpis: list[KPI]) -> None:
     KPITarget.unscoped.bulk_create(rows)
 
 
-def seed(*, kpi_count: int = 200, values_per_kpi: int = 5000) -> Seeded:
+def seed(
+    *,
+    kpi_count: int = 200,
+    values_per_kpi: int = 5000,
+    slug: str = "bench",
+    name: str = "Bench Corp",
+) -> Seeded:
     now = datetime.now(tz=UTC).replace(microsecond=0)
-    organization = Organization.objects.create(name="Bench Corp", slug="bench")
+    organization = Organization.objects.create(name=name, slug=slug)
     owner = Membership.unscoped.create(
         organization=organization, user=UserFactory(full_name="Bea Bench"), role="owner"
     )

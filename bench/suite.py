@@ -39,7 +39,11 @@ QUICK = Sizes(5, 300, 1000, 3, 1, 1.5, 10_000, 20, 2, 1000, 500, 1)
 def board_summary(board: dict[str, Any]) -> dict[str, Any]:
     page, reference = board["rows"][0], board["rows"][2]
     return summary_row(
-        what=f"Board of {board['kpis']} KPIs (p50/p95 ms, queries)",
+        what=(
+            f"Board of {board['kpis']} KPIs, {board['values']:,} values; "
+            f"{board.get('organisations_of_this_size', 1)} organisation(s) of that size "
+            "(p50/p95 ms, queries)"
+        ),
         figure=f"{page['p50_ms']}/{page['p95_ms']} ms, {page['queries']} q",
         reference=f"{reference['p50_ms']}/{reference['p95_ms']} ms served LATERAL SQL + f-strings",
         ratio=board["ratio_p50"],

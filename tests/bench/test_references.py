@@ -79,6 +79,7 @@ def test_bare_rows_endpoint_answers_fifty_plain_rows(bench_urls: None, org: Orga
 def test_summary_table_marks_misses_and_tolerates_missing_parts() -> None:
     board = {
         "kpis": 200,
+        "values": 1000,
         "ratio_p50": 1.7,
         "rows": [
             {"p50_ms": 17.0, "p95_ms": 20.0, "queries": 8},
