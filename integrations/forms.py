@@ -19,7 +19,13 @@ class IntegrationBaseForm(forms.Form):
 
 
 def integration_form_class(spec: ProviderSpec) -> type[forms.Form]:
-    return type(f"{spec.key.title()}IntegrationForm", (IntegrationBaseForm, spec.settings_form), {})
+    # The name comes first (the base class alone would put it last), then the provider's order.
+    field_order = ["name", *(getattr(spec.settings_form, "field_order", None) or [])]
+    return type(
+        f"{spec.key.title()}IntegrationForm",
+        (IntegrationBaseForm, spec.settings_form),
+        {"field_order": field_order},
+    )
 
 
 def integration_form(
