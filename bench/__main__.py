@@ -218,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kpis", type=int, default=200)
     parser.add_argument("--values", type=int, default=5000, help="values per KPI")
     parser.add_argument("--runs", type=int, default=60)
-    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("BENCH_QUICK", "").lower() not in ("", "0", "false", "no"),
+    )
     parser.add_argument(
         "--neighbours", type=int, default=1, help="other organisations of the same size"
     )
