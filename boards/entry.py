@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from kpis.formatting import format_target, format_value
@@ -70,13 +71,17 @@ def _period_choices(frequency: str, now: datetime) -> list[tuple[str, str]]:
 
 
 def entry_kpis(board: Board | None) -> list[KPI]:
-    """The board's KPIs in board order (sections first by position), or every KPI by name."""
+    """The board's KPIs in the order the board shows them (KPIs outside any section first, then
+    each section by position), or every KPI by name."""
     kpis = KPI.objects.filter(archived=False).select_related("owner_team")
     if board is None:
         return list(kpis.order_by("name"))
     return list(
         kpis.filter(board_items__board=board).order_by(
-            "board_items__section__position", "board_items__position", "name"
+            F("board_items__section__position").asc(nulls_first=True),
+            "board_items__section_id",
+            "board_items__position",
+            "name",
         )
     )
 
@@ -146,6 +151,8 @@ def entry_submit(
         else:
             label = period_label(row.kpi.update_frequency, start)
             row.saved_text = f"Saved {format_value(number, row.kpi)} for {label}."
+            # kpi_value_record updated the KPI in place: "Now" follows the value just saved.
+            row.current_text = format_value(row.kpi.latest_value, row.kpi)
             row.value = row.note = ""
             saved += 1
     return EntryResult(saved=saved, failed=failed)

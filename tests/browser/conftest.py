@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+_RUNNING_DRIVERS: list[Playwright] = []  # at most one: see playwright_driver
 TIMEOUT_MS = 10_000  # a generous ceiling for one action; a healthy page answers in milliseconds
 
 
@@ -48,12 +49,23 @@ def playwright_driver() -> Iterator[Playwright]:
     from the test body (factories, assertions on the database). The test thread never shares a
     connection with the live server's threads, so the guard protects nothing here; it is lifted
     only while the driver runs, so the rest of the suite keeps it.
+
+    A browser test outside this package imports these fixtures, which gives it a second
+    package-scoped instance that is still alive when this package starts; Playwright refuses a
+    second sync driver in the same thread, so a running one is shared.
     """
+    if _RUNNING_DRIVERS:
+        yield _RUNNING_DRIVERS[-1]
+        return
     previous = os.environ.get(ALLOW_ASYNC_UNSAFE)
     os.environ[ALLOW_ASYNC_UNSAFE] = "true"
     try:
         with sync_playwright() as driver:
-            yield driver
+            _RUNNING_DRIVERS.append(driver)
+            try:
+                yield driver
+            finally:
+                _RUNNING_DRIVERS.pop()
     finally:
         if previous is None:
             os.environ.pop(ALLOW_ASYNC_UNSAFE, None)

@@ -158,6 +158,7 @@ def test_manager_reads_the_board_enters_last_month_and_finds_the_candidates(
         "unhealthy",
     ]
     board_path = f"/acme/boards/{board.pk}/"
+    board_order = ("reply", "nps", "revenue", "churn", "signups")
 
     browser = open_session("manager")
     page = browser.page
@@ -213,6 +214,8 @@ def test_manager_reads_the_board_enters_last_month_and_finds_the_candidates(
     page.get_by_test_id("enter-values").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter values")
     browser.shot("grid-entry-empty")
+    rows = page.get_by_test_id("entry-row").locator(".entry-kpi")
+    expect(rows).to_have_text([kpis[key].name for key in board_order])  # as on the board
     page.get_by_label("Value of Support reply time").fill("48")
     page.get_by_label("Note for Support reply time").fill("Two agents on holiday")
     page.get_by_label("Value of Net promoter score").fill("forty")
@@ -229,6 +232,8 @@ def test_manager_reads_the_board_enters_last_month_and_finds_the_candidates(
     )
     reply_row = page.locator(f'[data-testid="entry-row"][data-kpi="{kpis["reply"].pk}"]')
     expect(reply_row.locator(".entry-saved")).to_contain_text("Saved 48 min for")
+    expect(reply_row).to_contain_text("Now 48 min")
+    expect(nps_row).to_contain_text("Now 38 NPS")
     browser.shot("grid-entry-one-invalid-cell")
 
     last_month = month_start(0)
