@@ -39,7 +39,7 @@ def _grid_entry(request: HttpRequest, board: Board | None) -> HttpResponse:
             saved = f"Saved {result.saved}; " if result.saved else ""
             messages.error(
                 request,
-                f"{saved}{result.failed} row{'s' if result.failed != 1 else ''} need attention: "
+                f"{saved}{result.failed} row{'s need' if result.failed != 1 else ' needs'} attention: "
                 "see the messages next to the cells.",
             )
     context = {

@@ -224,6 +224,7 @@ def test_manager_reads_the_board_enters_last_month_and_finds_the_candidates(
     browser.expect_status(400)
     with page.expect_navigation():
         page.get_by_role("button", name="Save values").click()
+    expect(page.locator(".flash-error")).to_contain_text("Saved 3; 1 row needs attention")
     nps_row = page.locator(f'[data-testid="entry-row"][data-kpi="{kpis["nps"].pk}"]')
     expect(nps_row.get_by_test_id("cell-error")).to_be_visible()
     expect(nps_row.get_by_label("Value of Net promoter score")).to_have_value("forty")
