@@ -87,6 +87,15 @@ def _check_fields(
     return title
 
 
+def _require_open_cycle(objective: Objective) -> None:
+    """A closed cycle's objectives were graded as they stand: they no longer change."""
+    if objective.cycle.is_closed:
+        raise DomainError(
+            f"This cycle is closed: {objective.cycle.name} was graded and its objectives "
+            "can no longer change."
+        )
+
+
 def _set_parents(objective: Objective, parents: list[Objective]) -> None:
     ObjectiveAlignment.objects.filter(child=objective).exclude(parent__in=parents).delete()
     existing = set(
@@ -166,6 +175,7 @@ def objective_update(
     kpis: Iterable[KPI] = (),
 ) -> Objective:
     require_objective_editor(actor, objective)
+    _require_open_cycle(objective)
     if owner_team != objective.owner_team:
         require_team_owner(actor, owner_team)
     clean_title = _check_fields(
@@ -195,6 +205,7 @@ def objective_update(
 def objective_align(*, actor: Membership, objective: Objective, parent: Objective) -> None:
     """Add one parent, keeping the others."""
     require_objective_editor(actor, objective)
+    _require_open_cycle(objective)
     _check_parents(objective, [parent])
     ObjectiveAlignment.objects.get_or_create(
         organization_id=objective.organization_id, child=objective, parent=parent
@@ -204,6 +215,7 @@ def objective_align(*, actor: Membership, objective: Objective, parent: Objectiv
 @transaction.atomic
 def objective_align_kpi(*, actor: Membership, objective: Objective, kpi: KPI) -> None:
     require_objective_editor(actor, objective)
+    _require_open_cycle(objective)
     _check_kpis(objective, [kpi])
     ObjectiveKPI.objects.get_or_create(
         organization_id=objective.organization_id, objective=objective, kpi=kpi

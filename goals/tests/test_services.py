@@ -191,6 +191,26 @@ def test_check_in_updates_value_and_status_and_keeps_history(admin, objective):
     assert [c.value for c in CheckIn.objects.order_by("created_at")] == [1100, 1000]
 
 
+def test_objective_in_a_closed_cycle_can_no_longer_change(admin, objective, cycle, org):
+    parent = ObjectiveFactory(organization=org, cycle=cycle)
+    kpi = GoalsKPIFactory(organization=org)
+    cycle.status = CycleStatus.CLOSED
+    cycle.save()
+    with pytest.raises(DomainError) as error:
+        services.objective_update(
+            actor=admin, objective=objective, title="Renamed", cycle=cycle, status="active"
+        )
+    assert error.value.message.startswith("This cycle is closed:")
+    with pytest.raises(DomainError):
+        services.objective_align(actor=admin, objective=objective, parent=parent)
+    with pytest.raises(DomainError):
+        services.objective_align_kpi(actor=admin, objective=objective, kpi=kpi)
+    objective.refresh_from_db()
+    assert objective.title != "Renamed"
+    assert not ObjectiveAlignment.objects.filter(child=objective).exists()
+    assert not ObjectiveKPI.objects.filter(objective=objective).exists()
+
+
 def test_check_in_on_a_closed_cycle_is_refused(admin, objective, cycle):
     kr = _kr(admin, objective)
     cycle.status = CycleStatus.CLOSED

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from goals.models import (
     CheckIn,
+    CycleStatus,
     Initiative,
     KeyResult,
     Objective,
@@ -191,6 +192,25 @@ def test_member_cannot_edit_another_teams_objective(member_client, org, cycle):
     )
     assert member_client.get(url("objective-edit", org, pk=theirs.pk)).status_code == 403
     assert member_client.get(url("key-result-create", org, pk=theirs.pk)).status_code == 403
+
+
+def test_objective_of_a_closed_cycle_says_so_instead_of_offering_edits(
+    member_client, org, cycle, objective
+):
+    cycle.status = CycleStatus.CLOSED
+    cycle.save()
+    edit_url = url("objective-edit", org, pk=objective.pk)
+    page = member_client.get(url("objective-detail", org, pk=objective.pk)).content.decode()
+    assert "This cycle is closed:" in page
+    assert edit_url not in page
+    response = member_client.get(edit_url)
+    assert response.status_code == 200
+    assert "This cycle is closed:" in response.content.decode()
+    assert 'name="title"' not in response.content.decode()
+    response = member_client.post(edit_url, {"title": "Renamed", "cycle": cycle.pk})
+    assert response.status_code == 400
+    objective.refresh_from_db()
+    assert objective.title == "Help customers"
 
 
 def test_viewer_reads_but_cannot_write(viewer_client, org, objective):

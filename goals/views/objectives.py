@@ -99,6 +99,11 @@ def objective_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 def objective_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     objective = objective_or_404(pk)
     require_editor(request, objective)
+    if objective.cycle.is_closed:
+        # The service refuses it too; say so rather than offer a form that can only fail.
+        context = {"objective": objective, "cycle_closed": True}
+        status = 400 if request.method == "POST" else 200
+        return render(request, "goals/objective_form.html", context, status=status)
     initial = {
         "title": objective.title,
         "description": objective.description,
