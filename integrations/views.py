@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +29,7 @@ from .forms import (
 )
 from .models import DataSource, Integration, Provider, SyncRun
 from .providers import PROVIDERS, provider_get
+from .providers.http_common import AUTH_ONLY_SETTINGS
 
 TEST_POINTS_SHOWN = 20
 
@@ -112,11 +115,22 @@ def _settings_shown(integration: Integration) -> list[tuple[str, Any]]:
     """The non-secret settings, labelled; secrets are not in ``settings`` at all."""
     spec = provider_get(integration.provider)
     fields = spec.settings_form.base_fields
-    return [
-        (str(fields[name].label or name.replace("_", " ").capitalize()), value)
-        for name, value in integration.settings.items()
-        if name in fields and value not in ("", None)
-    ]
+    settings = integration.settings
+    shown = []
+    for name, stored in settings.items():
+        if name not in fields or stored in ("", None):
+            continue
+        needs_auth = AUTH_ONLY_SETTINGS.get(name) if "auth" in fields else None
+        if needs_auth is not None and settings.get("auth", "none") != needs_auth:
+            continue  # e.g. the API key header name when no API key is sent
+        field = fields[name]
+        value = stored
+        if isinstance(field, forms.ChoiceField):  # the label people chose, not the stored code
+            choices = cast("Iterable[tuple[object, object]]", field.choices)  # flat, no groups
+            labels = {str(code): label for code, label in choices}
+            value = labels.get(str(stored), stored)
+        shown.append((str(field.label or name.replace("_", " ").capitalize()), value))
+    return shown
 
 
 @admins_only

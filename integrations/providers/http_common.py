@@ -11,12 +11,14 @@ from integrations import outbound
 from .base import FetchError
 
 AUTH_CHOICES = [
-    ("none", "None"),
+    ("none", "No authentication"),
     ("bearer", "Bearer token"),
     ("basic", "Basic (user name and password)"),
     ("api_key", "API key in a header"),
 ]
 SECRET_FIELDS = ("token", "password", "api_key")
+# Settings that only mean something for one kind of authentication (shown only with it).
+AUTH_ONLY_SETTINGS = {"username": "basic", "api_key_header": "api_key"}
 
 
 class HTTPConnectionForm(forms.Form):

@@ -94,6 +94,29 @@ def test_members_read_but_cannot_manage(org, member_client) -> None:
     assert Integration.unscoped.filter(pk=integration.pk).exists()
 
 
+def test_connection_settings_show_labels_and_only_the_auth_settings_in_use(org, member_client):
+    settings = {"url": "https://example.com/s", "method": "GET", "api_key_header": "X-API-Key"}
+    plain = IntegrationFactory(organization=org, settings={**settings, "auth": "none"})
+    keyed = IntegrationFactory(organization=org, settings={**settings, "auth": "api_key"})
+    html = member_client.get(_url("integration-detail", org, pk=plain.pk)).content.decode()
+    assert "<dd>No authentication</dd>" in html
+    assert "<dd>none</dd>" not in html
+    assert "API key header name" not in html
+    html = member_client.get(_url("integration-detail", org, pk=keyed.pk)).content.decode()
+    assert "<dd>API key in a header</dd>" in html
+    assert "<dt>API key header name</dt><dd>X-API-Key</dd>" in html
+
+
+def test_schedule_fields_all_render_for_use_without_javascript(org, admin_client_) -> None:
+    integration = IntegrationFactory(organization=org)
+    html = admin_client_.get(_url("integration-detail", org, pk=integration.pk)).content.decode()
+    # The script only hides what the chosen kind does not use; without it, all stay usable.
+    assert "js/integration-forms.js" in html
+    assert "<script>" not in html
+    for name in ("schedule_interval_minutes", "schedule_time", "schedule_cron"):
+        assert f'name="{name}"' in html
+
+
 def test_test_connection_shows_values_and_saves_nothing(org, admin_client_) -> None:
     body = json.dumps(SERIES).encode()
     with fake_server({"/s": Reply(200, body, {"Content-Type": "application/json"})}) as server:
