@@ -143,6 +143,9 @@ def card_from_row(row: KPIRow, *, url: str, aligned_okrs: int | None) -> Card:
     change_text, change_label, direction = _change(row, spark)
     health = row.health
     health_label = HEALTH_LABELS[health]
+    if health == Health.NO_DATA and target is None and row.latest_value is not None:
+        # Health needs a target to judge against; the data is there, so name what is missing.
+        health_label = "No target"
     trend_label = f"Trend over the last {len(spark)} periods; target {target_text}" if spark else ""
     recorded = row.last_recorded_at
     card: Card = {

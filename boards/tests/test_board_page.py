@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -10,7 +11,8 @@ from django.urls import reverse
 
 from boards.alignment import aligned_okr_counter_register, aligned_okr_counter_unregister
 from boards.tests.conftest import BoardWorld, card_html, card_names
-from boards.tests.helpers import make_board, make_kpi
+from boards.tests.helpers import add_series, make_board, make_kpi
+from kpis.models import Health
 from okrplatform.tenancy.models import Organization
 
 
@@ -60,6 +62,19 @@ def test_cards_show_value_target_health_change_owner(
     assert "sparkline" not in signups
 
     assert "Fax orders" not in body  # archived KPIs leave boards
+
+
+def test_kpi_with_values_but_no_target_shows_its_value_and_no_target(
+    org: Organization, member_client: Client
+) -> None:
+    untargeted = make_kpi(org, "Page views")
+    add_series(untargeted, [1200, 1500], end=date(2026, 1, 1), health=Health.NO_DATA)
+    board = make_board(org, "Traffic", [untargeted])
+    body = member_client.get(reverse("boards:board-detail", args=[org.slug, board.pk]))
+    card = card_html(body.content.decode(), untargeted)
+    assert "1,500" in card
+    assert '<span class="health health-no_data">No target</span>' in card  # colour stays no-data
+    assert "No data" not in card
 
 
 def test_sections_are_headed_groups(
