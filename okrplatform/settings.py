@@ -346,6 +346,11 @@ CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
     "task": "integrations.sweep_expired_runs",
     "schedule": env.float("INTEGRATIONS_SWEEP_INTERVAL", default=60.0),
 }
+# Re-sends webhook deliveries whose message was lost (okrplatform/webhooks/sweeper.py).
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "webhooks.sweep_due_deliveries",
+    "schedule": env.float("WEBHOOKS_SWEEP_INTERVAL", default=60.0),
+}
 
 # --- Worker liveness ------------------------------------------------------------------------
 # Beat sends a canary to each queue; /healthz/worker answers 503 once one goes unanswered, which

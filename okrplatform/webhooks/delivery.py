@@ -4,6 +4,11 @@ Retries follow the client's verdict (``OutboundError.transient``): timeouts, con
 429 and 5xx are retried with exponential backoff and full jitter, up to ``MAX_ATTEMPTS``; any
 other 4xx, a refused address or a redirect is final. Redirects are not followed: the signed
 body goes to the URL the admin checked, nowhere else.
+
+Every message names the attempt it follows (``after_attempt``: 0 for a new delivery, n for the
+retry after attempt n). An attempt starts only by claiming the row while its ``attempts`` still
+equals that number, so a late original next to the sweeper's copy, a retry next to a re-sent
+one, or a redelivered message after a finished attempt sends nothing twice.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import json
 import logging
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.utils import timezone
 
 from integrations import outbound
@@ -31,12 +38,15 @@ BACKOFF_MAX_SECONDS = 60 * 60
 TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024  # we only keep the status; a receiver has nothing to send us
 USER_AGENT = "okrplatform-webhooks/1"
+# Longer than the task's hard time limit: the sweeper never re-sends a live attempt.
+ATTEMPT_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
 class AttemptOutcome:
     status: str  # DeliveryStatus value, or "skipped"
     retry_in: float | None = None
+    attempt: int = 0  # the attempt made; a retry's message names it as ``after_attempt``
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -69,10 +79,31 @@ def _raise_for_status(response: outbound.OutboundResponse) -> None:
     outbound.raise_for_status(response)
 
 
-def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
+def _claim(*, delivery_id: int, after_attempt: int, now: datetime) -> WebhookDelivery | None:
+    """Start attempt ``after_attempt + 1``, or None when it is not this message's to make (the
+    delivery is final, another message already made that attempt, or one is claiming it)."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
+            return None
+        if delivery.attempts != after_attempt:
+            return None
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        delivery.next_attempt_at = now + ATTEMPT_LEASE
+        delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at"])
+    return delivery
+
+
+def delivery_attempt(*, delivery_id: int, after_attempt: int = 0) -> AttemptOutcome:
     """One attempt (the body of the task; the organisation's scope is bound by the task)."""
-    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED):
+    delivery = _claim(delivery_id=delivery_id, after_attempt=after_attempt, now=timezone.now())
+    if delivery is None:
         return AttemptOutcome("skipped")
     subscription = delivery.subscription
     body = delivery_body(delivery)
@@ -83,8 +114,6 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
         DELIVERY_HEADER: str(delivery.event_id),
         SIGNATURE_HEADER: signature_header(webhook_subscription_secret(subscription), body),
     }
-    delivery.attempts += 1
-    delivery.last_attempt_at = timezone.now()
     try:
         response = outbound.request(
             "POST",
@@ -102,15 +131,18 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
         delivery.response_code = error.status_code or delivery.response_code
         retry = error.transient and delivery.attempts < MAX_ATTEMPTS
         delivery.status = DeliveryStatus.RETRYING if retry else DeliveryStatus.FAILED
+        retry_in = backoff_seconds(delivery.attempts) if retry else None
+        delivery.next_attempt_at = (
+            timezone.now() + timedelta(seconds=retry_in) if retry_in is not None else None
+        )
         delivery.save()
         logger.info(
             "webhook delivery %s attempt %s: %s", delivery.pk, delivery.attempts, delivery.status
         )
-        if retry:
-            return AttemptOutcome(DeliveryStatus.RETRYING, backoff_seconds(delivery.attempts))
-        return AttemptOutcome(DeliveryStatus.FAILED)
+        return AttemptOutcome(delivery.status, retry_in, delivery.attempts)
     delivery.status = DeliveryStatus.SUCCEEDED
     delivery.last_error = ""
     delivery.delivered_at = timezone.now()
+    delivery.next_attempt_at = None
     delivery.save()
-    return AttemptOutcome(DeliveryStatus.SUCCEEDED)
+    return AttemptOutcome(DeliveryStatus.SUCCEEDED, attempt=delivery.attempts)

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from okrplatform.tenancy.scope import TenantModel
 
@@ -77,6 +78,10 @@ class WebhookDelivery(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt is due (a new row: now; after a transient failure: after the
+    # backoff; during an attempt: the attempt's lease); None once final. The sweeper re-sends
+    # unfinished deliveries left past it, so a message the broker lost delays a delivery only.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -86,6 +91,12 @@ class WebhookDelivery(TenantModel):
                 name="webhook_delivery_log_idx",
             ),
             models.Index(fields=["organization", "-created_at"], name="webhook_delivery_org_idx"),
+            # The sweeper's scan, across organisations (like integrations' source_due_idx).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "retrying"]),
+                name="webhook_delivery_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

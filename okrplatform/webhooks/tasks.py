@@ -21,13 +21,29 @@ from .delivery import AttemptOutcome, delivery_attempt
     max_retries=None,  # attempts are counted on the delivery row (delivery.MAX_ATTEMPTS)
     ignore_result=True,
 )
-def webhook_deliver(self: Task[Any, Any], *, organization_id: int, delivery_id: int) -> str:
-    outcome = _attempt(organization_id=organization_id, delivery_id=delivery_id)
+def webhook_deliver(
+    self: Task[Any, Any], *, organization_id: int, delivery_id: int, after_attempt: int = 0
+) -> str:
+    outcome = _attempt(
+        organization_id=organization_id, delivery_id=delivery_id, after_attempt=after_attempt
+    )
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+        kwargs = {
+            "organization_id": organization_id,
+            "delivery_id": delivery_id,
+            "after_attempt": outcome.attempt,
+        }
+        raise self.retry(countdown=outcome.retry_in, kwargs=kwargs)
     return outcome.status
 
 
+@shared_task(name="webhooks.sweep_due_deliveries", ignore_result=True)
+def sweep_due_deliveries() -> int:
+    from .sweeper import due_deliveries_sweep
+
+    return len(due_deliveries_sweep())
+
+
 @tenant_task
-def _attempt(*, organization_id: int, delivery_id: int) -> AttemptOutcome:
-    return delivery_attempt(delivery_id=delivery_id)
+def _attempt(*, organization_id: int, delivery_id: int, after_attempt: int) -> AttemptOutcome:
+    return delivery_attempt(delivery_id=delivery_id, after_attempt=after_attempt)
