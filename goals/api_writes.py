@@ -1,7 +1,9 @@
 """API writes for OKRs: cycles (admins), objectives with their alignment (parents, KPIs,
 pillar), key results, initiatives and check-ins. The views check the shape and call
 ``goals.services``, where every rule and permission lives; a PATCH fills what it leaves out
-from the stored object, because the services take the whole object."""
+from the stored object, because the services take the whole object. Objectives, key results
+and initiatives can be deleted by whoever may change them (admins, the owning team's members,
+the objective's lead; never viewers or read-only keys)."""
 
 from __future__ import annotations
 
@@ -49,6 +51,7 @@ def _number(**kwargs: Any) -> serializers.DecimalField:
 
 
 PATCH_ONLY = ["get", "post", "patch", "head", "options"]
+WITH_DELETE = [*PATCH_ONLY, "delete"]
 
 
 def _pk(model: Any, **kwargs: Any) -> Any:
@@ -107,8 +110,10 @@ class ObjectiveWriteSerializer(StrictSerializer):
 OBJECTIVE_FIELDS = ["title", "description", "cycle", "owner_team", "lead", "status", "pillar"]
 
 
-class ObjectiveWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ObjectiveViewSet):
-    http_method_names = PATCH_ONLY
+class ObjectiveWriteViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ObjectiveViewSet
+):
+    http_method_names = WITH_DELETE
 
     def _out(self, objective: Objective) -> dict[str, Any]:
         return dict(ObjectiveSerializer(self.get_queryset().get(pk=objective.pk)).data)
@@ -128,6 +133,9 @@ class ObjectiveWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Ob
         fields["kpis"] = data.get("kpis", list(objective.kpis.all()))
         services.objective_update(actor=self.access.actor(), objective=objective, **fields)
         return Response(self._out(objective))
+
+    def perform_destroy(self, instance: Objective) -> None:
+        services.objective_delete(actor=self.access.actor(), objective=instance)
 
 
 class KeyResultWriteSerializer(StrictSerializer):
@@ -157,8 +165,10 @@ KR_FIELDS = [
 ]  # fmt: skip
 
 
-class KeyResultWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, KeyResultViewSet):
-    http_method_names = PATCH_ONLY
+class KeyResultWriteViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, KeyResultViewSet
+):
+    http_method_names = WITH_DELETE
 
     @extend_schema(request=KeyResultWriteSerializer, responses={201: KeyResultSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -176,6 +186,9 @@ class KeyResultWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Ke
             **_merged(key_result, data, KR_FIELDS),
         )
         return Response(KeyResultSerializer(key_result).data)
+
+    def perform_destroy(self, instance: KeyResult) -> None:
+        services.key_result_delete(actor=self.access.actor(), key_result=instance)
 
 
 class InitiativeWriteSerializer(StrictSerializer):
@@ -195,8 +208,10 @@ class InitiativeUpdateSerializer(InitiativeWriteSerializer):
 INITIATIVE_FIELDS = ["title", "key_result", "lead", "status", "progress", "due_date"]
 
 
-class InitiativeWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, InitiativeViewSet):
-    http_method_names = PATCH_ONLY
+class InitiativeWriteViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, InitiativeViewSet
+):
+    http_method_names = WITH_DELETE
 
     @extend_schema(request=InitiativeWriteSerializer, responses={201: InitiativeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -214,6 +229,9 @@ class InitiativeWriteViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, I
             **_merged(initiative, data, INITIATIVE_FIELDS),
         )
         return Response(InitiativeSerializer(initiative).data)
+
+    def perform_destroy(self, instance: Initiative) -> None:
+        services.initiative_delete(actor=self.access.actor(), initiative=instance)
 
 
 class CheckInWriteSerializer(StrictSerializer):

@@ -159,6 +159,20 @@ def test_foreign_objects_answer_404(
     assert _tenant_snapshot(alpha.organization.pk) == before
 
 
+@pytest.mark.parametrize(
+    "name", ["api:objective-detail", "api:key-result-detail", "api:initiative-detail"]
+)
+def test_foreign_okrs_cannot_be_deleted(
+    name: str, worlds: tuple[TenantWorld, TenantWorld], intruder_key: KeyClient
+) -> None:
+    """B's read-write key may delete OKRs, but not A's: 404, and A keeps everything."""
+    alpha, _bravo = worlds
+    before = _tenant_snapshot(alpha.organization.pk)
+    response = intruder_key.delete(reverse(name, kwargs=API_OBJECT_KWARGS[name](alpha)))
+    assert response.status_code == 404
+    assert _tenant_snapshot(alpha.organization.pk) == before
+
+
 @pytest.mark.parametrize("name", sorted(API_NO_OBJECT - {"api:kpi-value-bulk"}))
 def test_own_lists_show_no_foreign_rows(
     name: str,
