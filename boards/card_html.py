@@ -37,6 +37,9 @@ def card_html(card: Card) -> SafeString:
     owner = escape(card["team_name"] or "No team")
     if card["owner_name"]:
         owner = f"{owner} · {escape(card['owner_name'])}"
+    # format_target says "No target" on its own; only a real range gets the "Target" prefix.
+    target_text = card["target_text"]
+    target = escape(target_text if target_text == "No target" else f"Target {target_text}")
     okrs = card["aligned_okrs"]
     if okrs is not None:
         owner += f' · <span class="kpi-okrs">{okrs} aligned OKR{"" if okrs == 1 else "s"}</span>'
@@ -45,7 +48,7 @@ def card_html(card: Card) -> SafeString:
         f'<header class="kpi-card-head"><h3 class="kpi-card-name">{title}</h3>'
         f'<span class="health health-{health}">{escape(card["health_label"])}</span></header>'
         f'<p class="kpi-value">{escape(card["value_text"])}</p>'
-        f'<p class="kpi-target">Target {escape(card["target_text"])}</p>'
+        f'<p class="kpi-target">{target}</p>'
         f'<div class="kpi-trend">{card["sparkline"]}{change}</div>'
         f'<p class="kpi-meta">Updated <time datetime="{card["updated_iso"]}">'
         f"{escape(card['updated_text'])}</time>{overdue}</p>"
