@@ -22,6 +22,7 @@ from .alerts import HealthTurn, kpi_unhealthy_notify
 from .health import aggregate, evaluate, next_health, target_for_period
 from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
 from .periods import period_bounds, period_end, period_start
+from .pgarrays import dates_literal, numbers_literal, texts_literal
 from .validation import QUANTUM
 
 CASCADE_CHUNK = 64
@@ -301,11 +302,11 @@ def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> Non
                 [
                     kpi.organization_id,
                     kpi.pk,
-                    [row.period_start for row in rows],
-                    [row.value for row in rows],
-                    [row.last_timestamp for row in rows],
-                    [row.raw_health for row in rows],
-                    [row.health for row in rows],
+                    dates_literal(row.period_start for row in rows),
+                    numbers_literal(row.value for row in rows),
+                    dates_literal(row.last_timestamp for row in rows),
+                    texts_literal(row.raw_health for row in rows),
+                    texts_literal(row.health for row in rows),
                 ],
             )
         if changes:
@@ -320,11 +321,11 @@ def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> Non
                 [
                     kpi.organization_id,
                     kpi.pk,
-                    [c.from_health for c in changes],
-                    [c.to_health for c in changes],
-                    [c.changed_at for c in changes],
-                    [c.period_start for c in changes],
-                    [c.value for c in changes],
+                    texts_literal(c.from_health for c in changes),
+                    texts_literal(c.to_health for c in changes),
+                    dates_literal(c.changed_at for c in changes),
+                    dates_literal(c.period_start for c in changes),
+                    numbers_literal(c.value for c in changes),
                 ],
             )
 

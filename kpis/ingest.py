@@ -27,6 +27,7 @@ from .alerts import HealthTurn, kpi_unhealthy_notify
 from .evaluation import periods_refresh
 from .models import KPI, KPIValue, ValueSource
 from .periods import period_start
+from .pgarrays import dates_literal, numbers_literal, texts_literal
 from .validation import timestamp_validate, value_parse
 
 if TYPE_CHECKING:
@@ -112,10 +113,10 @@ def _upsert_postgresql(
                     provenance.source,
                     provenance.author_id,
                     provenance.sync_run_id,
-                    [kpi_id for (kpi_id, _ts), _v in chunk],
-                    [ts for (_k, ts), _v in chunk],
-                    [value for _key, (value, _n) in chunk],
-                    [note for _key, (_v, note) in chunk],
+                    numbers_literal(kpi_id for (kpi_id, _ts), _v in chunk),
+                    dates_literal(ts for (_k, ts), _v in chunk),
+                    numbers_literal(value for _key, (value, _n) in chunk),
+                    texts_literal(note for _key, (_v, note) in chunk),
                 ],
             )
             created += sum(1 for (inserted,) in cursor.fetchall() if inserted)
