@@ -5,6 +5,7 @@ or a redirect, so everything also works without JavaScript."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -26,18 +27,31 @@ from .links import add_links
 from .objectives import objective_context
 
 
+def _objective_fresh(objective: Objective) -> Objective:
+    full = selectors.objective_get(objective.pk)
+    assert full is not None  # noqa: S101 - it was just found in this request
+    return full
+
+
+def _page_context(
+    request: HttpRequest, objective: Objective, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The objective page's context with every inline form closed but the ones in ``extra``."""
+    context = objective_context(request, objective)
+    context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
+    context.update(extra)
+    return context
+
+
 def _section(
     request: HttpRequest, objective: Objective, partial: str, **extra: Any
 ) -> HttpResponse:
     """The objective's key results or initiatives section, fresh from the database; or its
     card when the request came from a card of the cycle page."""
-    full = selectors.objective_get(objective.pk)
-    assert full is not None  # noqa: S101 - it was just found in this request
+    full = _objective_fresh(objective)
     if request.htmx.target == f"objective-{objective.pk}":  # type: ignore[attr-defined]
         return _card(request, full, **extra)
-    context = objective_context(request, full)
-    context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
-    context.update(extra)
+    context = _page_context(request, full, extra)
     section = render_to_string(f"goals/objective_detail.html#{partial}", context, request)
     # The objective's progress and status in the page header change too: swapped out of band.
     context["oob"] = True
@@ -63,17 +77,30 @@ def _done(request: HttpRequest, objective: Objective, partial: str, message: str
 
 
 def _form_response(
-    request: HttpRequest, objective: Objective, partial: str, status: int, **extra: Any
+    request: HttpRequest, objective: Objective, partial: str, **extra: Any
 ) -> HttpResponse:
+    """The open form: empty on GET, with its errors after a refused POST (400)."""
     if request.htmx:  # type: ignore[attr-defined]
         # HTMX swaps only 2xx answers: the refused form comes back as 200 with its errors.
         return _section(request, objective, partial, **extra)
-    full = selectors.objective_get(objective.pk)
-    assert full is not None  # noqa: S101
-    context = objective_context(request, full)
-    context.update({"kr_form": None, "initiative_form": None, "check_in_form": None})
-    context.update(extra)
+    context = _page_context(request, _objective_fresh(objective), extra)
+    status = 400 if request.method == "POST" else 200
     return render(request, "goals/objective_detail.html", context, status=status)
+
+
+_NOT_SAVED = object()
+
+
+def _save_submitted(request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], Any]) -> Any:
+    """``save(cleaned_data)`` for a valid POST; ``_NOT_SAVED`` for a GET, an invalid form or a
+    service that refused (its error is then shown next to the field it names)."""
+    if request.method != "POST" or not form.is_valid():
+        return _NOT_SAVED
+    try:
+        return save(form.cleaned_data)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return _NOT_SAVED
 
 
 @action_required(Action.EDIT_CONTENT)
@@ -82,20 +109,19 @@ def key_result_create(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     objective = objective_or_404(pk)
     require_editor(request, objective)
     form = KeyResultForm(request.POST or None, initial={"lead": request.user.pk})
-    if request.method == "POST" and form.is_valid():
-        try:
-            key_result = services.key_result_create(
-                actor=current_membership(request), objective=objective, **form.cleaned_data
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            repeat = services.key_result_repeats_last_cycle(key_result)
-            if repeat is not None:
-                messages.warning(request, _repeat_warning(repeat))
-            return _done(request, objective, "key-results", f"Key result “{key_result}” added.")
-    status = 400 if request.method == "POST" else 200
-    return _form_response(request, objective, "key-results", status, kr_form=form, kr_editing=None)
+    key_result = _save_submitted(
+        request,
+        form,
+        lambda data: services.key_result_create(
+            actor=current_membership(request), objective=objective, **data
+        ),
+    )
+    if key_result is not _NOT_SAVED:
+        repeat = services.key_result_repeats_last_cycle(key_result)
+        if repeat is not None:
+            messages.warning(request, _repeat_warning(repeat))
+        return _done(request, objective, "key-results", f"Key result “{key_result}” added.")
+    return _form_response(request, objective, "key-results", kr_form=form, kr_editing=None)
 
 
 def _repeat_warning(repeat: Any) -> str:
@@ -112,19 +138,16 @@ def key_result_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
     objective = key_result.objective
     require_editor(request, objective)
     form = KeyResultForm(request.POST or None, initial=KeyResultForm.initial_for(key_result))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.key_result_update(
-                actor=current_membership(request), key_result=key_result, **form.cleaned_data
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return _done(request, objective, "key-results", "Key result saved.")
-    status = 400 if request.method == "POST" else 200
-    return _form_response(
-        request, objective, "key-results", status, kr_form=form, kr_editing=key_result.pk
+    saved = _save_submitted(
+        request,
+        form,
+        lambda data: services.key_result_update(
+            actor=current_membership(request), key_result=key_result, **data
+        ),
     )
+    if saved is not _NOT_SAVED:
+        return _done(request, objective, "key-results", "Key result saved.")
+    return _form_response(request, objective, "key-results", kr_form=form, kr_editing=key_result.pk)
 
 
 @action_required(Action.EDIT_CONTENT)
@@ -157,30 +180,21 @@ def check_in(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         "confidence": last.confidence if last else None,
     }
     form = CheckInForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        value = data["done"] if key_result.kind == KeyResultKind.MILESTONE else data["value"]
-        try:
-            services.check_in_create(
-                actor=current_membership(request),
-                key_result=key_result,
-                value=value,
-                status=data["status"],
-                confidence=data["confidence"],
-                comment=data["comment"],
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return _done(request, objective, "key-results", f"Checked in on “{key_result}”.")
-    status = 400 if request.method == "POST" else 200
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.check_in_create(
+            actor=current_membership(request),
+            key_result=key_result,
+            value=data["done"] if key_result.kind == KeyResultKind.MILESTONE else data["value"],
+            status=data["status"],
+            confidence=data["confidence"],
+            comment=data["comment"],
+        )
+
+    if _save_submitted(request, form, save) is not _NOT_SAVED:
+        return _done(request, objective, "key-results", f"Checked in on “{key_result}”.")
     return _form_response(
-        request,
-        objective,
-        "key-results",
-        status,
-        check_in_form=form,
-        check_in_for=key_result.pk,
+        request, objective, "key-results", check_in_form=form, check_in_for=key_result.pk
     )
 
 
@@ -192,18 +206,17 @@ def initiative_create(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     form = InitiativeForm(
         request.POST or None, objective=objective, initial={"lead": request.user.pk}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.initiative_create(
-                actor=current_membership(request), objective=objective, **form.cleaned_data
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return _done(request, objective, "initiatives", "Initiative added.")
-    status = 400 if request.method == "POST" else 200
+    saved = _save_submitted(
+        request,
+        form,
+        lambda data: services.initiative_create(
+            actor=current_membership(request), objective=objective, **data
+        ),
+    )
+    if saved is not _NOT_SAVED:
+        return _done(request, objective, "initiatives", "Initiative added.")
     return _form_response(
-        request, objective, "initiatives", status, initiative_form=form, initiative_editing=None
+        request, objective, "initiatives", initiative_form=form, initiative_editing=None
     )
 
 
@@ -222,23 +235,17 @@ def initiative_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
         "due_date": initiative.due_date,
     }
     form = InitiativeForm(request.POST or None, objective=objective, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.initiative_update(
-                actor=current_membership(request), initiative=initiative, **form.cleaned_data
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            return _done(request, objective, "initiatives", "Initiative saved.")
-    status = 400 if request.method == "POST" else 200
-    return _form_response(
+    saved = _save_submitted(
         request,
-        objective,
-        "initiatives",
-        status,
-        initiative_form=form,
-        initiative_editing=initiative.pk,
+        form,
+        lambda data: services.initiative_update(
+            actor=current_membership(request), initiative=initiative, **data
+        ),
+    )
+    if saved is not _NOT_SAVED:
+        return _done(request, objective, "initiatives", "Initiative saved.")
+    return _form_response(
+        request, objective, "initiatives", initiative_form=form, initiative_editing=initiative.pk
     )
 
 
