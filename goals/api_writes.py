@@ -3,7 +3,7 @@ pillar), key results, initiatives and check-ins. The views check the shape and c
 ``goals.services``, where every rule and permission lives; a PATCH fills what it leaves out
 from the stored object, because the services take the whole object. Objectives, key results
 and initiatives can be deleted by whoever may change them (admins, the owning team's members,
-the objective's lead; never viewers or read-only keys)."""
+the objective's lead; never viewers or read-only keys), except in a closed cycle."""
 
 from __future__ import annotations
 

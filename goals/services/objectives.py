@@ -224,5 +224,7 @@ def objective_align_kpi(*, actor: Membership, objective: Objective, kpi: KPI) ->
 
 @transaction.atomic
 def objective_delete(*, actor: Membership, objective: Objective) -> None:
+    """Deletes its key results, check-ins and initiatives too; a closed cycle's stay as graded."""
     require_objective_editor(actor, objective)
+    _require_open_cycle(objective)
     objective.delete()

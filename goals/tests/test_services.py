@@ -209,6 +209,10 @@ def test_objective_in_a_closed_cycle_can_no_longer_change(admin, objective, cycl
     assert objective.title != "Renamed"
     assert not ObjectiveAlignment.objects.filter(child=objective).exists()
     assert not ObjectiveKPI.objects.filter(objective=objective).exists()
+    with pytest.raises(DomainError) as error:
+        services.objective_delete(actor=admin, objective=objective)
+    assert error.value.message.startswith("This cycle is closed:")
+    assert Objective.unscoped.filter(pk=objective.pk).exists()
 
 
 def test_check_in_on_a_closed_cycle_is_refused(admin, objective, cycle):

@@ -213,6 +213,32 @@ def test_objective_of_a_closed_cycle_says_so_instead_of_offering_edits(
     assert objective.title == "Help customers"
 
 
+def test_objective_of_a_closed_cycle_cannot_be_deleted(member_client, org, cycle, objective):
+    key_result = KeyResultFactory(objective=objective)
+    cycle.status = CycleStatus.CLOSED
+    cycle.save()
+    delete_url = url("objective-delete", org, pk=objective.pk)
+    page = member_client.get(url("objective-detail", org, pk=objective.pk)).content.decode()
+    assert delete_url not in page  # no button that can only fail
+    response = member_client.post(delete_url, follow=True)
+    assert response.redirect_chain[-1][0] == url("objective-detail", org, pk=objective.pk)
+    assert "This cycle is closed:" in response.content.decode()
+    assert "deleted" not in response.content.decode()
+    assert Objective.unscoped.filter(pk=objective.pk).exists()
+    assert KeyResult.unscoped.filter(pk=key_result.pk).exists()
+
+
+def test_objective_of_an_open_cycle_is_deleted_from_its_page(member_client, org, objective):
+    delete_url = url("objective-delete", org, pk=objective.pk)
+    assert (
+        delete_url
+        in member_client.get(url("objective-detail", org, pk=objective.pk)).content.decode()
+    )
+    response = member_client.post(delete_url)
+    assert response.status_code == 302
+    assert not Objective.unscoped.filter(pk=objective.pk).exists()
+
+
 def test_viewer_reads_but_cannot_write(viewer_client, org, objective):
     assert viewer_client.get(url("objective-list", org)).status_code == 200
     assert viewer_client.get(url("objective-detail", org, pk=objective.pk)).status_code == 200

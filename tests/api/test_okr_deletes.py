@@ -103,3 +103,16 @@ def test_a_closed_cycles_key_result_is_kept_with_a_problem(owner, org) -> None:
     assert response["Content-Type"].startswith(PROBLEM_CONTENT_TYPE)
     assert "closed" in response.json()["detail"]
     assert KeyResult.unscoped.filter(pk=key_result.pk).exists()
+
+
+def test_a_closed_cycles_objective_is_kept_with_a_problem(owner, member, org, team) -> None:
+    objective, key_result = _okr(org, team, cycle_status=CycleStatus.CLOSED)
+    url = f"/api/v1/objectives/{objective.pk}/"
+    for client in (issue_key(owner), _session(member, org.slug)):
+        response = client.delete(url)
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith(PROBLEM_CONTENT_TYPE)
+        assert "This cycle is closed" in response.json()["detail"]
+    assert Objective.unscoped.filter(pk=objective.pk).exists()
+    assert KeyResult.unscoped.filter(pk=key_result.pk).exists()
+    assert Initiative.unscoped.filter(objective=objective).exists()
