@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,6 +13,7 @@ from django.utils import timezone
 from okrplatform.health.models import WorkerHeartbeat
 from okrplatform.health.selectors import worker_health
 from okrplatform.health.services import worker_heartbeat_record
+from okrplatform.health.views import state_change_log
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +24,14 @@ URL = "/healthz/worker"
 def _two_queues(settings) -> None:
     settings.WORKER_CANARY_QUEUES = ["default", "integrations"]
     settings.WORKER_HEARTBEAT_MAX_AGE = 120
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """The last logged state is per process: each test starts as a newly started web process."""
+    state_change_log.reset()
+    yield
+    state_change_log.reset()
 
 
 def test_never_answered_is_unhealthy_and_public() -> None:
@@ -74,3 +85,43 @@ def test_beat_sends_a_canary_to_every_queue_that_expires(settings) -> None:
         live.WORKER_CANARY_QUEUES
     )
     assert all(entry["options"]["expires"] == entry["schedule"] for entry in entries)
+
+
+def test_a_failing_check_is_logged_once_per_change_not_per_probe(caplog) -> None:
+    """A monitor probes every few seconds: the log gets one WARNING when a queue goes quiet and
+    one line when it recovers, never an ERROR per probe."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(queue="default", answered_at=now)
+    quiet = WorkerHeartbeat.objects.create(
+        queue="integrations", answered_at=now - timedelta(seconds=300)
+    )
+    client = Client()
+
+    def probe(times: int, status: int) -> list[tuple[str, int, str]]:
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            for _ in range(times):
+                assert client.get(URL).status_code == status
+        return [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+
+    assert probe(5, 503) == [
+        (
+            "okrplatform.health.views",
+            logging.WARNING,
+            "Worker health check failing: no worker answered the canary on integrations "
+            "within 120s",
+        )
+    ]
+    worker_heartbeat_record(queue="integrations")
+    assert probe(3, 200) == [
+        (
+            "okrplatform.health.views",
+            logging.INFO,
+            "Worker health check passing again: every queue's canary was answered",
+        )
+    ]
+    WorkerHeartbeat.objects.filter(pk=quiet.pk).update(answered_at=now - timedelta(hours=1))
+    WorkerHeartbeat.objects.filter(queue="default").update(answered_at=now - timedelta(hours=1))
+    [(_, level, message)] = probe(4, 503)  # a different set of quiet queues is a change
+    assert level == logging.WARNING
+    assert message.endswith("on default, integrations within 120s")
