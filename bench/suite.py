@@ -69,7 +69,7 @@ def _api_ingest(sizes: Sizes) -> dict[str, Any]:
 
 def run_parts(sizes: Sizes, only: set[str] | None = None) -> dict[str, Any]:
     """Run every part after the board; a part that fails is reported as such, the rest go on."""
-    from bench import api_list, freshness, kpi_page, okr_pages, sync
+    from bench import api_list, fault_latency, freshness, kpi_page, okr_pages, sync
     from boards.models import Board
     from okrplatform.tenancy.models import Membership
 
@@ -107,6 +107,11 @@ def run_parts(sizes: Sizes, only: set[str] | None = None) -> dict[str, Any]:
             "Freshness",
             lambda: freshness.run(owner, board, sizes.freshness_samples),
         ),
+        (
+            "fault_latency",
+            "Other tenants' sync latency during a hanging integration",
+            lambda: fault_latency.run(rounds=1 if sizes == QUICK else 2),
+        ),
     ]
     results: dict[str, Any] = {}
     for key, title, part in parts:
@@ -135,7 +140,16 @@ def run_parts(sizes: Sizes, only: set[str] | None = None) -> dict[str, Any]:
 
 def summary_rows(board: dict[str, Any], parts: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [board_summary(board)]
-    for key in ("kpi_page", "okr_pages", "api_list", "api_ingest", "sync", "freshness"):
+    parts_in_order = (
+        "kpi_page",
+        "okr_pages",
+        "api_list",
+        "api_ingest",
+        "sync",
+        "freshness",
+        "fault_latency",
+    )
+    for key in parts_in_order:
         part = parts.get(key)
         if part is None:
             continue

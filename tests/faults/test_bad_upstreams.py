@@ -2,7 +2,8 @@
 source needs attention with the reason, and other organisations' syncs carry on meanwhile.
 
 No timed assertions: the tests assert what finished, in which order, and how many requests
-each upstream saw.
+each upstream saw. How long the other organisations wait meanwhile is a figure of ``make bench``
+(``--parts fault_latency``, bench/fault_latency.py), not a test.
 """
 
 from __future__ import annotations
