@@ -226,7 +226,8 @@ if PRODUCTION:
         # Preloading is a hard-to-undo promise made to browser vendors for the whole domain; the
         # operator opts in with SECURE_HSTS_PRELOAD=true, so its reminder is not a deploy defect.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
-    SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Probes speak plain HTTP to the process itself (docs/operations.md): a redirect is no answer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/worker)?$"]
 
 # Content-Security-Policy: only our own assets; inline script only with the per-request nonce.
 CONTENT_SECURITY_POLICY = {

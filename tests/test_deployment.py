@@ -305,6 +305,20 @@ def test_production_with_its_settings_passes_the_deploy_checks() -> None:
     assert "no issues" in result.stdout
 
 
+def test_production_answers_health_probes_over_plain_http() -> None:
+    """Load balancers and orchestrators probe the process directly, without TLS: both health
+    endpoints answer there instead of redirecting to https; every other path redirects."""
+    probe = (
+        "from django.middleware.security import SecurityMiddleware as M; "
+        "from django.test import RequestFactory as F; "
+        "print([getattr(M(print).process_request(F(SERVER_NAME='okr.example.com').get(p)), "
+        "'status_code', 'served') for p in ('/healthz', '/healthz/worker', '/accounts/login/')])"
+    )
+    result = _manage("shell", "-c", probe, env=_production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['served', 'served', 301]"
+
+
 @pytest.mark.parametrize(
     ("database_url", "message"),
     [
