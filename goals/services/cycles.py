@@ -23,6 +23,7 @@ from goals.models import (
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.models import Membership
 
+from .checks import required_text
 from .permissions import require_admin
 
 
@@ -35,9 +36,7 @@ def _validate(
     parent: Cycle | None,
     actor: Membership,
 ) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("Give the cycle a name, e.g. “Q3 2026”.", field="name")
+    name = required_text(name, "Give the cycle a name, e.g. “Q3 2026”.", field="name")
     if kind not in CycleKind.values:
         raise DomainError("Choose quarter, year or custom.", field="kind")
     if end_date < start_date:

@@ -31,6 +31,7 @@ from okrplatform.tenancy.models import Membership
 from okrplatform.webhooks import payloads
 from okrplatform.webhooks.events import emit
 
+from .checks import require_editable, require_own, required_text
 from .permissions import require_objective_editor
 
 if TYPE_CHECKING:
@@ -52,11 +53,7 @@ def _clean_key_result(
     weight: object,
     kpi: KPI | None,
 ) -> tuple[str, Decimal, Decimal, str, Decimal]:
-    title = (title or "").strip()
-    if not title:
-        raise DomainError(
-            "Say how progress is measured: give the key result a title.", field="title"
-        )
+    title = required_text(title, "Say how progress is measured: give the key result a title.")
     if kind not in KeyResultKind.values:
         raise DomainError("Choose the type of key result.", field="kind")
     try:
@@ -87,14 +84,8 @@ def _clean_key_result(
                 "To keep a number where it is, use a control key result or a KPI.",
                 field="target_value",
             )
-    if kpi is not None and kpi.organization_id != objective.organization_id:
-        raise DomainError("Link only KPIs of your organisation.", field="kpi")
+    require_own(objective.organization_id, kpi, "Link only KPIs of your organisation.", field="kpi")
     return title, start, target, direction, weight_number
-
-
-def _require_open(objective: Objective) -> None:
-    if objective.cycle.status == CycleStatus.CLOSED:
-        raise DomainError(f"{objective.cycle.name} is closed: its OKRs can no longer change.")
 
 
 @transaction.atomic
@@ -113,8 +104,7 @@ def key_result_create(
     lead: User | None = None,
     kpi: KPI | None = None,
 ) -> KeyResult:
-    require_objective_editor(actor, objective)
-    _require_open(objective)
+    require_editable(actor, objective)
     title, start, target, direction, weight_number = _clean_key_result(
         objective,
         title=title,
@@ -162,8 +152,7 @@ def key_result_update(
     kpi: KPI | None = None,
 ) -> KeyResult:
     objective = key_result.objective
-    require_objective_editor(actor, objective)
-    _require_open(objective)
+    require_editable(actor, objective)
     title, start, target, direction, weight_number = _clean_key_result(
         objective,
         title=title,
@@ -186,8 +175,7 @@ def key_result_update(
 
 @transaction.atomic
 def key_result_delete(*, actor: Membership, key_result: KeyResult) -> None:
-    require_objective_editor(actor, key_result.objective)
-    _require_open(key_result.objective)
+    require_editable(actor, key_result.objective)
     key_result.delete()
 
 
@@ -262,9 +250,7 @@ def check_in_create(
 
 
 def _clean_initiative(title: str, status: str, progress_percent: int) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("Name the work: give the initiative a title.", field="title")
+    title = required_text(title, "Name the work: give the initiative a title.")
     if status not in InitiativeStatus.values:
         raise DomainError("Choose a status.", field="status")
     if not 0 <= progress_percent <= 100:
@@ -284,8 +270,7 @@ def initiative_create(
     progress: int = 0,
     due_date: date | None = None,
 ) -> Initiative:
-    require_objective_editor(actor, objective)
-    _require_open(objective)
+    require_editable(actor, objective)
     clean_title = _clean_initiative(title, status, progress)
     if key_result is not None and key_result.objective_id != objective.pk:
         raise DomainError("Choose a key result of this objective.", field="key_result")
@@ -314,8 +299,7 @@ def initiative_update(
     due_date: date | None = None,
 ) -> Initiative:
     objective = initiative.objective
-    require_objective_editor(actor, objective)
-    _require_open(objective)
+    require_editable(actor, objective)
     initiative.title = _clean_initiative(title, status, progress)
     if key_result is not None and key_result.objective_id != objective.pk:
         raise DomainError("Choose a key result of this objective.", field="key_result")
@@ -328,8 +312,7 @@ def initiative_update(
 
 @transaction.atomic
 def initiative_delete(*, actor: Membership, initiative: Initiative) -> None:
-    require_objective_editor(actor, initiative.objective)
-    _require_open(initiative.objective)
+    require_editable(actor, initiative.objective)
     initiative.delete()
 
 

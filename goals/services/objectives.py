@@ -21,7 +21,8 @@ from okrplatform.tenancy.models import Membership, Team
 from okrplatform.webhooks import payloads
 from okrplatform.webhooks.events import emit
 
-from .permissions import require_objective_editor, require_team_owner
+from .checks import require_editable, require_own, required_text
+from .permissions import require_team_owner
 
 if TYPE_CHECKING:
     from okrplatform.accounts.models import User
@@ -46,8 +47,12 @@ def _check_parents(objective: Objective, parents: Iterable[Objective]) -> list[O
     parents = list(parents)
     descendants = _descendant_ids(objective.pk) if objective.pk else set()
     for parent in parents:
-        if parent.organization_id != objective.organization_id:
-            raise DomainError("Align only to objectives of your organisation.", field="parents")
+        require_own(
+            objective.organization_id,
+            parent,
+            "Align only to objectives of your organisation.",
+            field="parents",
+        )
         if parent.pk == objective.pk:
             raise DomainError("An objective cannot be aligned to itself.", field="parents")
         if parent.pk in descendants:
@@ -61,8 +66,9 @@ def _check_parents(objective: Objective, parents: Iterable[Objective]) -> list[O
 def _check_kpis(objective: Objective, kpis: Iterable[KPI]) -> list[KPI]:
     kpis = list(kpis)
     for kpi in kpis:
-        if kpi.organization_id != objective.organization_id:
-            raise DomainError("Align only to KPIs of your organisation.", field="kpis")
+        require_own(
+            objective.organization_id, kpi, "Align only to KPIs of your organisation.", field="kpis"
+        )
     return kpis
 
 
@@ -75,25 +81,22 @@ def _check_fields(
     pillar: StrategicPillar | None,
     status: str,
 ) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("Say where you want to go: give the objective a title.", field="title")
-    org_id = actor.organization_id
+    """The clean title. The objective's own cycle is checked open first, when it has one, so a
+    closed ``cycle`` here is always a move into it."""
+    title = required_text(title, "Say where you want to go: give the objective a title.")
     for value, field in ((cycle, "cycle"), (owner_team, "owner_team"), (pillar, "pillar")):
-        if value is not None and value.organization_id != org_id:
-            raise DomainError("Choose from your organisation.", field=field)
+        require_own(actor.organization_id, value, "Choose from your organisation.", field=field)
     if status not in ObjectiveStatus.values:
         raise DomainError("Choose draft, active or closed.", field="status")
+    if cycle.is_closed:
+        raise DomainError(f"{cycle.name} is closed: choose an open cycle.", field="cycle")
     return title
 
 
-def _require_open_cycle(objective: Objective) -> None:
-    """A closed cycle's objectives were graded as they stand: they no longer change."""
-    if objective.cycle.is_closed:
-        raise DomainError(
-            f"This cycle is closed: {objective.cycle.name} was graded and its objectives "
-            "can no longer change."
-        )
+def _check_alignment(
+    objective: Objective, parents: Iterable[Objective], kpis: Iterable[KPI]
+) -> tuple[list[Objective], list[KPI]]:
+    return _check_parents(objective, parents), _check_kpis(objective, kpis)
 
 
 def _set_parents(objective: Objective, parents: list[Objective]) -> None:
@@ -106,6 +109,12 @@ def _set_parents(objective: Objective, parents: list[Objective]) -> None:
         for p in parents
         if p.pk not in existing
     )
+
+
+def _set_alignment(objective: Objective, parents: list[Objective], kpis: list[KPI]) -> None:
+    """Exactly these parents and KPIs (checked with ``_check_alignment``) from now on."""
+    _set_parents(objective, parents)
+    _set_kpis(objective, kpis)
 
 
 def _set_kpis(objective: Objective, kpis: list[KPI]) -> None:
@@ -138,8 +147,6 @@ def objective_create(
     clean_title = _check_fields(
         actor, title=title, cycle=cycle, owner_team=owner_team, pillar=pillar, status=status
     )
-    if cycle.is_closed:
-        raise DomainError(f"{cycle.name} is closed: choose an open cycle.", field="cycle")
     objective = Objective(
         organization_id=actor.organization_id,
         title=clean_title,
@@ -150,11 +157,9 @@ def objective_create(
         status=status,
         pillar=pillar,
     )
-    checked_parents = _check_parents(objective, parents)
-    checked_kpis = _check_kpis(objective, kpis)
+    checked_parents, checked_kpis = _check_alignment(objective, parents, kpis)
     objective.save()
-    _set_parents(objective, checked_parents)
-    _set_kpis(objective, checked_kpis)
+    _set_alignment(objective, checked_parents, checked_kpis)
     emit(objective.organization_id, "objective.created", payloads.objective(objective))
     return objective
 
@@ -174,24 +179,19 @@ def objective_update(
     parents: Iterable[Objective] = (),
     kpis: Iterable[KPI] = (),
 ) -> Objective:
-    require_objective_editor(actor, objective)
-    _require_open_cycle(objective)
+    require_editable(actor, objective)
     if owner_team != objective.owner_team:
         require_team_owner(actor, owner_team)
     clean_title = _check_fields(
         actor, title=title, cycle=cycle, owner_team=owner_team, pillar=pillar, status=status
     )
-    if cycle.pk != objective.cycle_id and cycle.is_closed:
-        raise DomainError(f"{cycle.name} is closed: choose an open cycle.", field="cycle")
-    checked_parents = _check_parents(objective, parents)
-    checked_kpis = _check_kpis(objective, kpis)
+    checked_parents, checked_kpis = _check_alignment(objective, parents, kpis)
     previous_status = objective.status
     objective.title, objective.description = clean_title, description.strip()
     objective.cycle, objective.owner_team, objective.lead = cycle, owner_team, lead
     objective.status, objective.pillar = status, pillar
     objective.save()
-    _set_parents(objective, checked_parents)
-    _set_kpis(objective, checked_kpis)
+    _set_alignment(objective, checked_parents, checked_kpis)
     if objective.status != previous_status:
         emit(
             objective.organization_id,
@@ -204,8 +204,7 @@ def objective_update(
 @transaction.atomic
 def objective_align(*, actor: Membership, objective: Objective, parent: Objective) -> None:
     """Add one parent, keeping the others."""
-    require_objective_editor(actor, objective)
-    _require_open_cycle(objective)
+    require_editable(actor, objective)
     _check_parents(objective, [parent])
     ObjectiveAlignment.objects.get_or_create(
         organization_id=objective.organization_id, child=objective, parent=parent
@@ -214,8 +213,7 @@ def objective_align(*, actor: Membership, objective: Objective, parent: Objectiv
 
 @transaction.atomic
 def objective_align_kpi(*, actor: Membership, objective: Objective, kpi: KPI) -> None:
-    require_objective_editor(actor, objective)
-    _require_open_cycle(objective)
+    require_editable(actor, objective)
     _check_kpis(objective, [kpi])
     ObjectiveKPI.objects.get_or_create(
         organization_id=objective.organization_id, objective=objective, kpi=kpi
@@ -225,6 +223,5 @@ def objective_align_kpi(*, actor: Membership, objective: Objective, kpi: KPI) ->
 @transaction.atomic
 def objective_delete(*, actor: Membership, objective: Objective) -> None:
     """Deletes its key results, check-ins and initiatives too; a closed cycle's stay as graded."""
-    require_objective_editor(actor, objective)
-    _require_open_cycle(objective)
+    require_editable(actor, objective)
     objective.delete()

@@ -6,17 +6,14 @@ from django.db import transaction
 from django.db.models import Max
 
 from goals.models import GoalSettings, StrategicPillar
-from okrplatform.errors import DomainError
 from okrplatform.tenancy.models import Membership
 
+from .checks import required_text
 from .permissions import require_admin
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("Give the pillar a name.", field="name")
-    return name
+    return required_text(name, "Give the pillar a name.", field="name")
 
 
 @transaction.atomic

@@ -3,13 +3,14 @@ delivery log and replay a delivery."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from okrplatform.errors import DomainError
-from okrplatform.forms import add_domain_error
+from okrplatform.secret_pages import found_or_404, issue_once_page
 from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
@@ -22,35 +23,20 @@ admins_only = action_required(Action.MANAGE_INTEGRATIONS)
 @admins_only
 @require_http_methods(["GET", "POST"])
 def subscription_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = SubscriptionForm(request.POST or None)
-    issued = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = services.webhook_subscription_create(
-                actor=current_membership(request), **form.cleaned_data
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            form = SubscriptionForm()
-    status = 400 if request.method == "POST" and issued is None else 200
-    response = render(
+    return issue_once_page(
         request,
-        "webhooks/subscription_list.html",
-        {"form": form, "issued": issued, "subscriptions": selectors.subscription_list()},
-        status=status,
+        form_class=SubscriptionForm,
+        issue=partial(services.webhook_subscription_create, actor=current_membership(request)),
+        template="webhooks/subscription_list.html",
+        rows={"subscriptions": selectors.subscription_list()},
     )
-    response["Cache-Control"] = "no-store"  # may carry the secret
-    return response
 
 
 @admins_only
 @require_http_methods(["GET", "POST"])
 def subscription_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     """The delivery log; a POST pauses or resumes the subscription."""
-    subscription = selectors.subscription_get(pk)
-    if subscription is None:
-        raise Http404("No such webhook.")
+    subscription = found_or_404(selectors.subscription_get(pk), "No such webhook.")
     if request.method == "POST":
         services.webhook_subscription_update(
             actor=current_membership(request),
@@ -68,9 +54,7 @@ def subscription_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
 @admins_only
 @require_POST
 def subscription_delete(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    subscription = selectors.subscription_get(pk)
-    if subscription is None:
-        raise Http404("No such webhook.")
+    subscription = found_or_404(selectors.subscription_get(pk), "No such webhook.")
     services.webhook_subscription_delete(
         actor=current_membership(request), subscription=subscription
     )
@@ -81,9 +65,7 @@ def subscription_delete(request: HttpRequest, org_slug: str, pk: int) -> HttpRes
 @admins_only
 @require_POST
 def delivery_replay(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    delivery = selectors.delivery_get(pk)
-    if delivery is None:
-        raise Http404("No such delivery.")
+    delivery = found_or_404(selectors.delivery_get(pk), "No such delivery.")
     services.webhook_delivery_replay(actor=current_membership(request), delivery=delivery)
     messages.success(request, f"“{delivery.event}” queued to be sent again.")
     return redirect("webhooks:detail", org_slug=org_slug, pk=delivery.subscription_id)
