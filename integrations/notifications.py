@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.urls import reverse
-
 from okrplatform.notifications.models import NotificationKind
 from okrplatform.notifications.services import NoticeDraft, notifications_send
 from okrplatform.tenancy.models import Membership
@@ -32,12 +30,9 @@ def _recipient_ids(source: DataSource) -> set[int]:
 
 
 def source_failing_notify(*, source: DataSource, message: str, failing_since: datetime) -> None:
-    source = DataSource.unscoped.select_related("kpi", "integration", "organization").get(
-        pk=source.pk
-    )
+    source = DataSource.unscoped.select_related("kpi", "integration").get(pk=source.pk)
     title = f"Data source for “{source.kpi.name}” needs attention"
     body = f"{source.integration.name}: {message}"
-    link = reverse("integrations:source-detail", args=[source.organization.slug, source.pk])
     key = f"source-failing:{source.pk}:{failing_since.isoformat()}"
     notifications_send(
         organization_id=source.organization_id,
@@ -47,7 +42,8 @@ def source_failing_notify(*, source: DataSource, message: str, failing_since: da
                 kind=NotificationKind.SOURCE_FAILING,
                 title=title,
                 body=body,
-                link=link,
+                link_name="integrations:source-detail",
+                link_args=(source.pk,),
                 dedupe_key=key,
             )
             for user_id in sorted(_recipient_ids(source))

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.urls import reverse
-
 from okrplatform.notifications.models import NotificationKind
 from okrplatform.notifications.services import NoticeDraft, notifications_send
 from okrplatform.tenancy.models import Membership
@@ -58,7 +56,7 @@ def kpi_unhealthy_notify(*, organization_id: int, turns: Sequence[HealthTurn]) -
         return
     kpis = {
         kpi.pk: kpi
-        for kpi in KPI.unscoped.select_related("owner_team", "organization").filter(
+        for kpi in KPI.unscoped.select_related("owner_team").filter(
             organization_id=organization_id, pk__in={turn.kpi_id for turn in turns}
         )
     }
@@ -82,7 +80,6 @@ def kpi_unhealthy_notify(*, organization_id: int, turns: Sequence[HealthTurn]) -
             people.add(kpi.owner_id)
         if kpi.owner_team is not None and kpi.owner_team.lead_id is not None:
             people.add(kpi.owner_team.lead_id)
-        link = reverse("kpis:kpi-detail", args=[kpi.organization.slug, kpi.pk])
         key = f"kpi-unhealthy:{kpi.pk}:{turn.period_start.isoformat() if turn.period_start else ''}"
         body = _describe(kpi, turn, targets.get(kpi.pk, []))
         drafts.extend(
@@ -91,7 +88,8 @@ def kpi_unhealthy_notify(*, organization_id: int, turns: Sequence[HealthTurn]) -
                 kind=NotificationKind.KPI_UNHEALTHY,
                 title=f"“{kpi.name}” is unhealthy",
                 body=body,
-                link=link,
+                link_name="kpis:kpi-detail",
+                link_args=(kpi.pk,),
                 dedupe_key=key,
             )
             for user_id in sorted(people)

@@ -70,7 +70,7 @@ def record(org: Organization, kpi: KPI, *points: tuple[datetime, float]) -> None
 def notified(kpi: KPI | None = None) -> list[int]:
     notices = Notification.unscoped.filter(kind=NotificationKind.KPI_UNHEALTHY)
     if kpi is not None:
-        notices = notices.filter(link__contains=f"/kpis/{kpi.pk}/")
+        notices = notices.filter(link_name="kpis:kpi-detail", link_args=[kpi.pk])
     return sorted(notices.values_list("recipient_id", flat=True))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 
 from okrplatform.tenancy.scope import TenantModel
 
@@ -25,8 +26,11 @@ class Notification(TenantModel):
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    # The page the notice is about, as a path built by the sender with ``reverse``.
-    link = models.CharField(max_length=300, blank=True)
+    # The page the notice is about: a URL name of the organisation's pages and its arguments
+    # after the organisation's slug, made a path on render (``link``), so a renamed
+    # organisation's notices still lead somewhere.
+    link_name = models.CharField(max_length=100, blank=True)
+    link_args = models.JSONField(default=list, blank=True)
     dedupe_key = models.CharField(max_length=200, help_text="The change this notice reports")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -59,3 +63,14 @@ class Notification(TenantModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def link(self) -> str:
+        """The page's path under the organisation's slug as it is now ("" when there is none,
+        or when the page no longer exists). Select the organisation with the notices."""
+        if not self.link_name:
+            return ""
+        try:
+            return reverse(self.link_name, args=[self.organization.slug, *self.link_args])
+        except NoReverseMatch:
+            return ""

@@ -10,11 +10,16 @@ BADGE_CAP = 99  # the bell shows "99+" beyond this, and counts no further
 
 
 def notification_list(*, recipient_id: int) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient_id=recipient_id).order_by("-created_at", "-pk")
+    """With their organisation, whose current slug their links are made with."""
+    return (
+        Notification.objects.filter(recipient_id=recipient_id)
+        .select_related("organization")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def notification_get(*, recipient_id: int, pk: int) -> Notification | None:
-    return Notification.objects.filter(recipient_id=recipient_id, pk=pk).first()
+    return notification_list(recipient_id=recipient_id).filter(pk=pk).first()
 
 
 def unread_badge(*, recipient_id: int) -> str:

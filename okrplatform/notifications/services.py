@@ -32,7 +32,9 @@ class NoticeDraft:
     title: str
     dedupe_key: str
     body: str = ""
-    link: str = ""
+    # The page it is about: a URL name taking the organisation's slug, then ``link_args``.
+    link_name: str = ""
+    link_args: tuple[str | int, ...] = ()
 
 
 def notifications_send(*, organization_id: int, drafts: Iterable[NoticeDraft]) -> list[int]:
@@ -70,7 +72,8 @@ def notifications_send(*, organization_id: int, drafts: Iterable[NoticeDraft]) -
                     kind=draft.kind,
                     title=draft.title[:200],
                     body=draft.body,
-                    link=draft.link[:300],
+                    link_name=draft.link_name,
+                    link_args=list(draft.link_args),
                     dedupe_key=draft.dedupe_key[:200],
                 )
                 for draft in fresh

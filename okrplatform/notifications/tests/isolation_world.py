@@ -15,7 +15,7 @@ def extend_world(world: Any, marker: str) -> None:
         kind=NotificationKind.KPI_UNHEALTHY,
         title=f"{marker} KPI is unhealthy",
         body=f"{marker} body",
-        link=f"/{world.organization.slug}/kpis/",
+        link_name="kpis:kpi-list",
         dedupe_key=f"{marker}-change",
     )
 

@@ -23,7 +23,8 @@ def draft(recipient_id: int, key: str = "change-1", **kwargs: str) -> NoticeDraf
         kind=NotificationKind.SOURCE_FAILING,
         title=kwargs.get("title", "Something changed"),
         body=kwargs.get("body", "Details"),
-        link=kwargs.get("link", "/acme/kpis/"),
+        link_name="kpis:kpi-detail",
+        link_args=(3,),
         dedupe_key=key,
     )
 
@@ -94,7 +95,6 @@ def test_the_email_carries_the_notice_and_links_back(
                     owner.user_id,
                     title="“Churn” is unhealthy",
                     body="March: 5%",
-                    link="/acme/kpis/3/",
                 )
             ],
         )
@@ -104,3 +104,15 @@ def test_the_email_carries_the_notice_and_links_back(
     assert "Open it: https://okr.example.com/acme/kpis/3/" in message.body
     assert "Your notifications: https://okr.example.com/acme/notifications/" in message.body
     assert "&" not in message.body  # plain text, not HTML-escaped
+
+
+def test_the_email_links_with_the_organisations_slug_of_the_day(
+    org: Organization, owner: Membership, settings: object
+) -> None:
+    settings.SITE_URL = "https://okr.example.com"  # type: ignore[attr-defined]
+    ids = notifications_send(organization_id=org.pk, drafts=[draft(owner.user_id)])
+    org.slug = "acme-renamed"
+    org.save()
+    with organization_scope(org.pk):
+        services.notification_emails_deliver(notification_ids=ids)
+    assert "Open it: https://okr.example.com/acme-renamed/kpis/3/" in mail.outbox[0].body

@@ -26,7 +26,7 @@ def notice(
         kind=NotificationKind.KPI_UNHEALTHY,
         title=title,
         body=f"{title} body",
-        link=f"/{membership.organization.slug}/kpis/",
+        link_name="kpis:kpi-list",
         dedupe_key=title,
         read_at=timezone.now() if read else None,
     )
@@ -144,3 +144,27 @@ def test_the_list_reads_a_flat_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = member_client.get(list_url(org))
     assert response.content.decode().count('<li id="notice-') == 30  # one page
+
+
+def test_links_follow_a_renamed_organisation(
+    org: Organization, member: Membership, member_client: Client
+) -> None:
+    old_slug = org.slug
+    item = notice(member, "Churn is unhealthy")
+    Notification.unscoped.filter(pk=item.pk).update(link_name="kpis:kpi-detail", link_args=[7])
+    org.slug = "acme-renamed"
+    org.save()
+    page = member_client.get(list_url(org)).content.decode()
+    assert 'href="/acme-renamed/kpis/7/"' in page
+    assert f"/{old_slug}/kpis/" not in page
+
+
+def test_a_link_to_a_page_that_no_longer_exists_is_left_out(
+    org: Organization, member: Membership, member_client: Client
+) -> None:
+    item = notice(member, "Churn is unhealthy")
+    Notification.unscoped.filter(pk=item.pk).update(link_name="kpis:gone")
+    response = member_client.get(list_url(org))
+    assert response.status_code == 200
+    assert "Churn is unhealthy" in response.content.decode()
+    assert Notification.unscoped.get(pk=item.pk).link == ""
