@@ -221,7 +221,10 @@ class KPIPeriod(TenantModel):
     this period alone; ``health`` is the KPI's health after hysteresis at this period.
     """
 
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="periods")
+    # No index of its own: kpi_period_recent_idx below leads with kpi and serves the foreign key.
+    # With both, the planner took the plain one for the board's "newest 24 periods" and sorted
+    # every period of each KPI (make bench: 5x slower card query).
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="periods", db_index=False)
     period_start = models.DateField()
     value = value_field()
     last_timestamp = models.DateTimeField(help_text="Timestamp of the period's newest point")
@@ -234,6 +237,15 @@ class KPIPeriod(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "kpi", "period_start"], name="kpi_period_unique"
+            )
+        ]
+        indexes = [
+            # The board's sparklines (boards/card_query.py) read the newest periods of each KPI
+            # from the index alone (an index-only scan: value and organisation are included).
+            models.Index(
+                fields=["kpi", "-period_start"],
+                include=["organization", "value"],
+                name="kpi_period_recent_idx",
             )
         ]
 
