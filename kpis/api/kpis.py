@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -15,6 +16,8 @@ from kpis.candidates import candidate_kpis, kpi_ids_with_active_aligned_objectiv
 from kpis.models import KPI, Health, KPITarget
 from kpis.selectors import prefetch_current_targets
 from okrplatform.api.views import OrganizationReadOnlyViewSet
+
+from .kpi_rows import kpi_rows, kpi_values
 
 
 class TargetSerializer(serializers.ModelSerializer[KPITarget]):
@@ -68,13 +71,17 @@ class KPIFilter(filters.FilterSet):
 
 
 class KPIReadOnlyViewSet(OrganizationReadOnlyViewSet):
-    """Attaches each KPI's current target to the page: one query for any page size."""
+    """Lists take the fast path of ``kpi_rows``: the usual filters, ordering and cursor page, over
+    ``values()`` rather than model instances, and rows built as plain dicts (two queries for any
+    page size). ``serializer_class`` still describes the response (schema) and serves the detail.
+    """
 
-    def paginate_queryset(self, queryset: Any) -> Any:
-        page = super().paginate_queryset(queryset)
-        if page is not None:
-            prefetch_current_targets(page)
-        return page
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        now = timezone.now()
+        page = self.paginate_queryset(kpi_values(self.filter_queryset(self.get_queryset()), now))
+        if page is None:  # never, with CursorPage as every list's paginator
+            raise ImproperlyConfigured("KPI lists are paginated.")
+        return self.get_paginated_response(kpi_rows(page, now))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kpi = self.get_object()

@@ -1,0 +1,197 @@
+"""The KPI lists' rows as plain dicts: the fast path of ``GET /api/v1/kpis/`` (and of the OKR
+candidates), the same JSON as ``KPISerializer``.
+
+Loading a page of KPIs and their targets as model instances and serializing them field by field
+was two thirds of the list's time under gunicorn (``make bench``, API list). Here the page is one
+``values()`` query, built by the view's usual filters, ordering and cursor paginator, and each row
+a dict built by one small function. The current target comes with the page:
+
+- PostgreSQL: in the same query, a correlated subquery (an index scan of the KPI's few targets)
+  returning the target as a JSON array of text. Hand-written SQL, so it filters on the bound
+  organisation itself, which fails closed when none is bound.
+- Anywhere else (SQLite): one more query for the page's targets, picked in Python.
+
+``KPISerializer`` stays the source of truth: it describes the response in the OpenAPI schema and
+serves the detail view, and ``kpis/tests/test_api_kpi_rows.py`` checks both paths give its JSON
+byte for byte, for every target kind and health. The conversions repeat what DRF's fields do for
+the serializer's column types: datetimes in the current time zone as ISO 8601 (``Z`` for UTC),
+decimals quantized to the column's places and written out in full (``COERCE_DECIMAL_TO_STRING``),
+dates as ISO 8601.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from django.db import connection
+from django.db.models import JSONField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from kpis.models import KPI, VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS, KPITarget, UpdateFrequency
+from kpis.periods import period_start
+from okrplatform.tenancy.scope import current_organization_id
+
+Row = dict[str, Any]
+
+# Columns of one KPI, in the order of ``KPISerializer.Meta.fields``.
+KPI_COLUMNS = (
+    "id",
+    "key",
+    "name",
+    "description",
+    "owner_team_id",
+    "owner_id",
+    "unit_kind",
+    "currency_code",
+    "unit_suffix",
+    "decimal_places",
+    "update_frequency",
+    "aggregation",
+    "archived",
+    "health",
+    "health_since",
+    "latest_value",
+    "latest_value_at",
+    "last_recorded_at",
+    "created_at",
+)
+# The current target of a row: (kind, lower, upper, tolerance, effective_from), or None.
+TARGET = "current_target"
+TargetRow = tuple[str, decimal.Decimal | None, decimal.Decimal | None, decimal.Decimal | None, date]
+
+# What DRF's DecimalField(max_digits=20, decimal_places=6) quantizes with.
+_QUANTUM = decimal.Decimal(".1") ** VALUE_DECIMAL_PLACES
+_CONTEXT = decimal.getcontext().copy()
+_CONTEXT.prec = VALUE_MAX_DIGITS
+
+
+def _period_starts(now: datetime) -> dict[str, date]:
+    return {frequency: period_start(frequency, now) for frequency in UpdateFrequency.values}
+
+
+# --- The page's query ---------------------------------------------------------------------------
+
+_TARGET_SQL = f"""(
+    SELECT jsonb_build_array(t.kind, t.lower::text, t.upper::text, t.tolerance::text,
+                             t.effective_from::text)
+    FROM {KPITarget._meta.db_table} t
+    WHERE t.organization_id = %s AND t.kpi_id = {KPI._meta.db_table}.id
+      AND t.effective_from <= (CASE {KPI._meta.db_table}.update_frequency {{branches}} END)
+    ORDER BY t.effective_from DESC LIMIT 1
+)"""  # noqa: S608 - only our own table names are interpolated; values are parameters
+
+
+def kpi_values(kpis: QuerySet[KPI], now: datetime) -> QuerySet[KPI, Row]:
+    """The rows of ``kpis`` for ``kpi_rows``: one query per page, whatever its size."""
+    rows: QuerySet[KPI, Row] = kpis.values(*KPI_COLUMNS)
+    if connection.vendor != "postgresql":
+        return rows
+    params: list[Any] = [current_organization_id()]
+    branches = []
+    for frequency, start in _period_starts(now).items():
+        branches.append("WHEN %s THEN %s::date")
+        params += [frequency, start]
+    sql = _TARGET_SQL.format(branches=" ".join(branches))
+    target = RawSQL(sql, params, output_field=JSONField())  # noqa: S611 - see _TARGET_SQL
+    with_target: QuerySet[KPI, Row] = rows.annotate(**{TARGET: target})
+    return with_target
+
+
+def _target_from_sql(target: list[str | None] | None) -> TargetRow | None:
+    if target is None:
+        return None
+    kind, lower, upper, tolerance, effective_from = target
+    return (
+        str(kind),
+        None if lower is None else decimal.Decimal(lower),
+        None if upper is None else decimal.Decimal(upper),
+        None if tolerance is None else decimal.Decimal(tolerance),
+        date.fromisoformat(str(effective_from)),
+    )
+
+
+def _targets_queried(kpis: Sequence[Row], now: datetime) -> dict[int, TargetRow]:
+    """The portable path: each KPI's target for its current period
+    (``kpis.health.target_for_period``), from one query for the page."""
+    if not kpis:
+        return {}
+    starts = _period_starts(now)
+    start_of_kpi = {row["id"]: starts[row["update_frequency"]] for row in kpis}
+    targets = (
+        KPITarget.objects.filter(kpi_id__in=start_of_kpi, effective_from__lte=max(starts.values()))
+        .order_by("kpi_id", "effective_from")
+        .values_list("kpi_id", "kind", "lower", "upper", "tolerance", "effective_from")
+    )
+    current: dict[int, TargetRow] = {}
+    for kpi_id, *target in targets:  # oldest first: a later one that already holds replaces it
+        if target[4] <= start_of_kpi[kpi_id]:
+            current[kpi_id] = tuple(target)
+    return current
+
+
+# --- The rows -----------------------------------------------------------------------------------
+
+
+def _decimal(value: decimal.Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value.quantize(_QUANTUM, context=_CONTEXT):f}"
+
+
+def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _target(target: TargetRow | None) -> Row | None:
+    if target is None:
+        return None
+    kind, lower, upper, tolerance, effective_from = target
+    return {
+        "kind": kind,
+        "lower": _decimal(lower),
+        "upper": _decimal(upper),
+        "tolerance": _decimal(tolerance),
+        "effective_from": effective_from.isoformat(),
+    }
+
+
+def kpi_rows(kpis: Sequence[Row], now: datetime) -> list[Row]:
+    """``KPISerializer(kpis, many=True).data`` for rows of ``kpi_values`` (same ``now``)."""
+    zone = timezone.get_current_timezone()
+    targets: dict[int, TargetRow | None]
+    if kpis and TARGET in kpis[0]:
+        targets = {kpi["id"]: _target_from_sql(kpi[TARGET]) for kpi in kpis}
+    else:
+        targets = {**_targets_queried(kpis, now)}
+    return [
+        {
+            "id": kpi["id"],
+            "key": kpi["key"],
+            "name": kpi["name"],
+            "description": kpi["description"],
+            "owner_team": kpi["owner_team_id"],
+            "owner": kpi["owner_id"],
+            "unit_kind": kpi["unit_kind"],
+            "currency_code": kpi["currency_code"],
+            "unit_suffix": kpi["unit_suffix"],
+            "decimal_places": kpi["decimal_places"],
+            "update_frequency": kpi["update_frequency"],
+            "aggregation": kpi["aggregation"],
+            "archived": kpi["archived"],
+            "health": kpi["health"],
+            "health_since": _datetime(kpi["health_since"], zone),
+            "latest_value": _decimal(kpi["latest_value"]),
+            "latest_value_at": _datetime(kpi["latest_value_at"], zone),
+            "last_recorded_at": _datetime(kpi["last_recorded_at"], zone),
+            "current_target": _target(targets.get(kpi["id"])),
+            "created_at": _datetime(kpi["created_at"], zone),
+        }
+        for kpi in kpis
+    ]
