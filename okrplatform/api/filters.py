@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from rest_framework.request import Request
 
 
 class UTCDateTimeFilter(filters.IsoDateTimeFilter):
@@ -20,3 +21,23 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
             except (OverflowError, ValueError):
                 return qs.none()
         return super().filter(qs, value)  # type: ignore[no-any-return]
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, skipped when the query names none of the view's filters.
+
+    Building and validating a FilterSet's form (a deep copy of every filter, a new form class) is
+    a fifth of a 50-row list's time under gunicorn (``make bench``, API list), and with no filter
+    in the query it filters nothing. A parameter that merely starts with a filter's name counts
+    as naming it, so filters whose widgets read suffixed names (``_min``, ``_after``) still run.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            parameter.startswith(name)
+            for parameter in request.query_params
+            for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
