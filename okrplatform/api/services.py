@@ -13,6 +13,7 @@ from okrplatform.tenancy.models import Membership
 from okrplatform.tenancy.roles import Action
 
 from .models import KEY_GENERATOR, APIKeyScope, OrganizationAPIKey
+from .selectors import api_key_usable
 
 # Writing last_used_at on every request would turn each read into a write; once a minute is
 # precise enough for "is this key still in use?".
@@ -71,11 +72,7 @@ def api_key_authenticate(secret: str) -> OrganizationAPIKey | None:
     prefix, dot, _rest = secret.partition(".")
     if not dot or len(prefix) != 8:
         return None
-    api_key = (
-        OrganizationAPIKey.unscoped.select_related("organization")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
+    api_key = api_key_usable(prefix)
     if api_key is None or not api_key.matches(secret):
         return None
     now = timezone.now()
