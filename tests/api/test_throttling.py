@@ -22,7 +22,9 @@ class Clock:
 
 @pytest.fixture(params=["redis", "locmem"])
 def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    assert isinstance(caches["default"], FailSoftRedisCache)  # the tests' cache is the private Redis
+    assert isinstance(
+        caches["default"], FailSoftRedisCache
+    )  # the tests' cache is the private Redis
     cache.clear()
     if request.param == "locmem":
         monkeypatch.setattr(APIKeyRateThrottle, "cache", LocMemCache("throttle-test", {}))
