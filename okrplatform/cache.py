@@ -139,10 +139,12 @@ class FailSoftRedisCache(RedisCache):
         self, key: str, now: float, duration: float, limit: int
     ) -> tuple[int, float]:
         redis_key = self.make_and_validate_key(key)
-        client = self._cache.get_client(redis_key, write=True)
         if self._sliding_log is None:
+            # One client and script for the process (Django's cache builds a client per call);
+            # both are safe to share between threads, connections come from the pool.
+            client = self._cache.get_client(redis_key, write=True)
             self._sliding_log = client.register_script(_SLIDING_LOG)
         member = f"{now!r}:{secrets.token_hex(4)}"  # two requests may share a clock reading
         args = [repr(now), repr(now - duration), limit, max(1, math.ceil(duration)), member]
-        count, oldest = self._sliding_log(keys=[redis_key], args=args, client=client)
+        count, oldest = self._sliding_log(keys=[redis_key], args=args)
         return int(count), float(oldest)
