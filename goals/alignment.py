@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .models import Objective, StrategicPillar
+from .models import StrategicPillar
+from .objective_rows import ObjectiveRow
 
 
 @dataclass
 class Node:
-    objective: Objective
+    objective: ObjectiveRow
     children: list[Node] = field(default_factory=list)
 
 
@@ -25,9 +26,10 @@ class PillarBranch:
     roots: list[Node]
 
 
-def _sort_key(objective: Objective) -> tuple[int, str, str]:
-    team = objective.owner_team.name.lower() if objective.owner_team else ""
-    return (0 if objective.owner_team is None else 1, team, objective.title.lower())
+def _sort_key(objective: ObjectiveRow) -> tuple[int, str, str]:
+    if objective.owner_team_id is None:
+        return (0, "", objective.title.lower())
+    return (1, (objective.team_name or "").lower(), objective.title.lower())
 
 
 def ancestor_ids(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> set[int]:
@@ -46,27 +48,27 @@ def ancestor_ids(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> set[
 
 
 def keep_with_ancestors(
-    objectives: Sequence[Objective], wanted: Iterable[int], edges: Iterable[tuple[int, int]]
-) -> list[Objective]:
+    objectives: Sequence[ObjectiveRow], wanted: Iterable[int], edges: Iterable[tuple[int, int]]
+) -> list[ObjectiveRow]:
     """``wanted`` objectives and every objective above them: a filtered map keeps its paths."""
     keep = ancestor_ids(wanted, edges)
     return [o for o in objectives if o.pk in keep]
 
 
 def build_map(
-    objectives: Sequence[Objective],
+    objectives: Sequence[ObjectiveRow],
     pillars: Sequence[StrategicPillar],
     edges: Iterable[tuple[int, int]],
 ) -> list[PillarBranch]:
     by_pk = {o.pk: o for o in objectives}
-    children: dict[int, list[Objective]] = {}
+    children: dict[int, list[ObjectiveRow]] = {}
     has_parent: set[int] = set()
     for child_id, parent_id in edges:
         if child_id in by_pk and parent_id in by_pk:
             children.setdefault(parent_id, []).append(by_pk[child_id])
             has_parent.add(child_id)
 
-    def node(objective: Objective, path: frozenset[int]) -> Node:
+    def node(objective: ObjectiveRow, path: frozenset[int]) -> Node:
         kids = sorted(children.get(objective.pk, []), key=_sort_key)
         return Node(
             objective,

@@ -7,10 +7,21 @@ results, initiatives and check-ins); company objectives belong to admins and the
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from goals.models import Objective
 from okrplatform.errors import PermissionDeniedError
 from okrplatform.tenancy.models import Membership, Team, TeamMembership
 from okrplatform.tenancy.roles import ROLE_RANK, Action, Role
+
+
+class Owned(Protocol):
+    """An objective, or a plain row of one (``goals.objective_rows``)."""
+
+    @property
+    def lead_id(self) -> int | None: ...
+    @property
+    def owner_team_id(self) -> int | None: ...
 
 
 def is_admin(membership: Membership) -> bool:
@@ -39,7 +50,7 @@ def can_own_for_team(
 
 
 def objective_can_edit(
-    membership: Membership, objective: Objective, *, team_ids: set[int] | None = None
+    membership: Membership, objective: Owned, *, team_ids: set[int] | None = None
 ) -> bool:
     """Pass ``team_ids`` (``team_ids_of``) when checking many objectives, to save the query."""
     if not membership.can(Action.EDIT_CONTENT):

@@ -15,15 +15,16 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import rollup, selectors, services
+from goals.card_html import CardForms, Links, objective_card
 from goals.forms import CheckInForm, InitiativeForm, KeyResultForm
 from goals.models import KeyResultKind, Objective
+from goals.objective_rows import Filters, objective_rows
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
 from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
 from .common import initiative_or_404, key_result_or_404, objective_or_404, require_editor
-from .links import add_links
 from .objectives import objective_context
 
 
@@ -60,12 +61,39 @@ def _section(
 
 
 def _card(request: HttpRequest, objective: Objective, **extra: Any) -> HttpResponse:
-    rollup.annotate_objectives([objective], selectors.goal_settings())
-    objective.can_edit = services.objective_can_edit(current_membership(request), objective)  # type: ignore[attr-defined]
-    add_links([objective], request.resolver_match.kwargs["org_slug"])  # type: ignore[union-attr]
-    context: dict[str, Any] = {"objective": objective, "kr_form": None, "initiative_form": None}
-    context.update(extra)
-    return render(request, "goals/_objective_card.html", context)
+    """The objective's card of the cycle page (``goals.card_html``), with the form ``extra``
+    opens rendered inside it."""
+    rows = objective_rows(Filters(pks=[objective.pk]))
+    rollup.annotate_rows(rows, selectors.goal_settings())
+    links = Links.of(request.resolver_match.kwargs["org_slug"])  # type: ignore[union-attr]
+    context = {"objective": objective, "hx_target": f"#objective-{objective.pk}", **extra}
+    forms = CardForms()
+    if extra.get("check_in_form") is not None:
+        key_result = next(
+            kr for kr in objective.key_results.all() if kr.pk == extra["check_in_for"]
+        )
+        forms = CardForms(
+            check_in_for=key_result.pk,
+            check_in=render_to_string(
+                "goals/_check_in_form.html", {**context, "kr": key_result}, request
+            ),
+        )
+    elif extra.get("kr_form") is not None:
+        action_url = f"{links.objective(objective.pk)}key-results/new/"
+        forms = CardForms(
+            key_result=render_to_string(
+                "goals/_kr_form.html", {**context, "action_url": action_url}, request
+            )
+        )
+    elif extra.get("initiative_form") is not None:
+        action_url = f"{links.objective(objective.pk)}initiatives/new/"
+        forms = CardForms(
+            initiative=render_to_string(
+                "goals/_initiative_form.html", {**context, "action_url": action_url}, request
+            )
+        )
+    can_edit = services.objective_can_edit(current_membership(request), rows[0])
+    return HttpResponse(objective_card(rows[0], links, can_edit=can_edit, forms=forms))
 
 
 def _done(request: HttpRequest, objective: Objective, partial: str, message: str) -> HttpResponse:

@@ -8,11 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from goals import charts, rollup, selectors, services
+from goals.card_html import Links, objective_card
 from goals.forms import ObjectiveForm
 from goals.models import Objective, ObjectiveStatus
+from goals.objective_rows import Filters, edges_of, objective_rows
 from kpis.selectors import kpi_get, prefetch_current_targets
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
@@ -21,11 +24,13 @@ from okrplatform.tenancy.roles import Action
 from okrplatform.tenancy.selectors import team_list, users_of_organization
 
 from .common import int_param, objective_or_404, require_editor
-from .links import add_links
 
 
 def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """The OKRs of a cycle (the current one by default), grouped by owner, with filters."""
+    """The OKRs of a cycle (the current one by default), grouped by owner, with filters.
+
+    The cards come from one read (``goals.objective_rows``) and are written in Python
+    (``goals.card_html``): a cycle holds hundreds of objectives."""
     cycles = list(selectors.cycle_list())
     cycle_id = int_param(request, "cycle")
     cycle = next((c for c in cycles if c.pk == cycle_id), None) or selectors.cycle_current()
@@ -34,26 +39,40 @@ def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     lead_id = int_param(request, "lead")
     groups: list[dict[str, Any]] = []
     if cycle is not None:
-        objectives = list(
-            selectors.cycle_objectives(
-                cycle,
+        rows = objective_rows(
+            Filters(
+                cycle_ids=[cycle.pk],
                 team_id=int(team_param) if team_param.isdigit() else None,
                 company_only=team_param == "company",
                 lead_id=lead_id,
                 status=status or None,
             )
         )
+        # Every objective whose progress counts towards another's is on this page.
+        rollup.annotate_rows(rows, selectors.goal_settings(), edges=edges_of(rows))
         membership = current_membership(request)
         team_ids = services.team_ids_of(membership)
-        for objective in objectives:
-            objective.can_edit = services.objective_can_edit(  # type: ignore[attr-defined]
-                membership, objective, team_ids=team_ids
-            )
-        rollup.annotate_objectives(
-            objectives, selectors.goal_settings(), edges=selectors.alignment_edges()
-        )
-        add_links(objectives, org_slug)
-        groups = rollup.group_by_owner(objectives)
+        links = Links.of(org_slug)
+        groups = [
+            {
+                "name": name,
+                "count": len(members),
+                "percent": group_percent,
+                "cards": mark_safe(  # noqa: S308 - objective_card escapes what it writes
+                    "".join(
+                        objective_card(
+                            row,
+                            links,
+                            can_edit=services.objective_can_edit(
+                                membership, row, team_ids=team_ids
+                            ),
+                        )
+                        for row in members
+                    )
+                ),
+            }
+            for name, members, group_percent in rollup.group_rows_by_owner(rows)
+        ]
     context = {
         "cycle": cycle,
         "cycles": cycles,
