@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from django.urls import reverse
@@ -60,6 +61,7 @@ NO_FORMS = CardForms()
 NO_KEY_RESULTS = '<li class="muted">No key results yet.</li>'
 
 
+@lru_cache(maxsize=1024)  # 101 percentages × a handful of statuses: thousands of uses a page
 def progress_html(percent: int, status: str, label: str) -> str:
     """Progress bar, percentage and status: ``_progress.html`` + ``_status.html``."""
     status = escape(status or "none")

@@ -43,11 +43,15 @@ def cycle_get(pk: int) -> Cycle | None:
     return Cycle.objects.select_related("parent").filter(pk=pk).first()
 
 
-def cycle_current(today: date | None = None) -> Cycle | None:
+def cycle_current(
+    today: date | None = None, *, cycles: Sequence[Cycle] | None = None
+) -> Cycle | None:
     """The default cycle everywhere: the shortest active cycle running today (a quarter over its
-    year), else the latest active one, else the next one being planned, else the latest."""
+    year), else the latest active one, else the next one being planned, else the latest.
+    Pages that have loaded ``cycle_list()`` pass it as ``cycles`` to save the query."""
     today = today or timezone.localdate()
-    cycles = list(Cycle.objects.order_by("-start_date"))
+    if cycles is None:
+        cycles = list(Cycle.objects.order_by("-start_date"))
     running = [
         c for c in cycles if c.status == CycleStatus.ACTIVE and c.start_date <= today <= c.end_date
     ]

@@ -21,7 +21,7 @@ from .objectives import (
     objective_delete,
     objective_update,
 )
-from .permissions import objective_can_edit, team_ids_of
+from .permissions import objective_can_edit, objective_editor, team_ids_of
 from .strategy import (
     goal_settings_update,
     pillar_create,
@@ -50,6 +50,7 @@ __all__ = [
     "objective_create",
     "objective_delete",
     "objective_draft_from_kpi",
+    "objective_editor",
     "objective_update",
     "pillar_create",
     "pillar_delete",

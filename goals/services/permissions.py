@@ -7,6 +7,7 @@ results, initiatives and check-ins); company objectives belong to admins and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from goals.models import Objective
@@ -62,6 +63,17 @@ def objective_can_edit(
     if team_ids is None:
         team_ids = team_ids_of(membership)
     return objective.owner_team_id in team_ids
+
+
+def objective_editor(membership: Membership) -> Callable[[Owned], bool]:
+    """``objective_can_edit`` for a page of many objectives: the member's teams are read once,
+    and only when the answer can depend on them (not for viewers, admins and owners)."""
+    if not membership.can(Action.EDIT_CONTENT):
+        return lambda objective: False
+    if is_admin(membership):
+        return lambda objective: True
+    team_ids = team_ids_of(membership)
+    return lambda objective: objective_can_edit(membership, objective, team_ids=team_ids)
 
 
 def require_objective_editor(actor: Membership, objective: Objective) -> None:

@@ -20,7 +20,9 @@ def alignment_map(request: HttpRequest, org_slug: str) -> HttpResponse:
     are written in Python (``goals.card_html``)."""
     cycles = list(selectors.cycle_list())
     cycle_id = int_param(request, "cycle")
-    cycle = next((c for c in cycles if c.pk == cycle_id), None) or selectors.cycle_current()
+    cycle = next((c for c in cycles if c.pk == cycle_id), None) or selectors.cycle_current(
+        cycles=cycles
+    )
     team_id = int_param(request, "team")
     branches = []
     if cycle is not None:

@@ -33,7 +33,9 @@ def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     (``goals.card_html``): a cycle holds hundreds of objectives."""
     cycles = list(selectors.cycle_list())
     cycle_id = int_param(request, "cycle")
-    cycle = next((c for c in cycles if c.pk == cycle_id), None) or selectors.cycle_current()
+    cycle = next((c for c in cycles if c.pk == cycle_id), None) or selectors.cycle_current(
+        cycles=cycles
+    )
     team_param = request.GET.get("team", "")
     status = request.GET.get("status", "")
     lead_id = int_param(request, "lead")
@@ -50,8 +52,7 @@ def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         )
         # Every objective whose progress counts towards another's is on this page.
         rollup.annotate_rows(rows, selectors.goal_settings(), edges=edges_of(rows))
-        membership = current_membership(request)
-        team_ids = services.team_ids_of(membership)
+        can_edit = services.objective_editor(current_membership(request))
         links = Links.of(org_slug)
         groups = [
             {
@@ -59,16 +60,7 @@ def objective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
                 "count": len(members),
                 "percent": group_percent,
                 "cards": mark_safe(  # noqa: S308 - objective_card escapes what it writes
-                    "".join(
-                        objective_card(
-                            row,
-                            links,
-                            can_edit=services.objective_can_edit(
-                                membership, row, team_ids=team_ids
-                            ),
-                        )
-                        for row in members
-                    )
+                    "".join(objective_card(row, links, can_edit=can_edit(row)) for row in members)
                 ),
             }
             for name, members, group_percent in rollup.group_rows_by_owner(rows)
