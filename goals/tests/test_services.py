@@ -413,6 +413,30 @@ def test_current_cycle_prefers_the_running_quarter_over_its_year(org, scope):
     )
     assert selectors.cycle_current(date(2026, 5, 1)) == quarter
     assert selectors.cycle_current(date(2026, 8, 1)) == year
+    # Pages pass the cycles they have loaded already: the same answer.
+    cycles = list(selectors.cycle_list())
+    assert selectors.cycle_current(date(2026, 5, 1), cycles=cycles) == quarter
+    assert selectors.cycle_current(date(2026, 8, 1), cycles=cycles) == year
+
+
+def test_objective_editor_answers_as_objective_can_edit(  # noqa: PLR0917
+    org, cycle, owner, member, viewer, django_assert_num_queries
+):
+    team = TeamFactory(organization=org)
+    other = TeamFactory(organization=org)
+    TeamMembershipFactory(team=team, user=member.user)
+    objectives = [
+        ObjectiveFactory(organization=org, cycle=cycle, owner_team=team),
+        ObjectiveFactory(organization=org, cycle=cycle, owner_team=other),
+        ObjectiveFactory(organization=org, cycle=cycle, owner_team=other, lead=member.user),
+        ObjectiveFactory(organization=org, cycle=cycle),
+    ]
+    for membership, queries in ((owner, 0), (viewer, 0), (member, 1)):
+        with django_assert_num_queries(queries):  # a member's teams once, for every objective
+            can_edit = services.objective_editor(membership)
+            answers = [can_edit(objective) for objective in objectives]
+        assert answers == [services.objective_can_edit(membership, o) for o in objectives]
+    assert answers == [True, False, True, False]  # the member's: their team's, and what they lead
 
 
 def test_recording_a_kpi_value_moves_the_linked_key_result(admin, org, objective):
