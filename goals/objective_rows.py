@@ -17,7 +17,6 @@ Progress and status are not here: ``goals.rollup.annotate_rows`` fills them in.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -206,13 +205,6 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _json(text: str | list[Any] | None) -> list[Any]:
-    # Django's psycopg setup hands json columns back as text.
-    if text is None:
-        return []
-    return json.loads(text) if isinstance(text, str) else text
-
-
 def _key_result(item: list[Any]) -> KeyResultRow:
     """A key result from its JSON array (numbers as text, see ``_SQL``)."""
     pk, title, kind, start, target, current, weight, status, control, kpi_name = item
@@ -231,10 +223,10 @@ def rows_postgresql(filters: Filters) -> list[ObjectiveRow]:
     rows = []
     for *columns, key_results, kpis, parents, initiatives in fetched:
         row = ObjectiveRow(*columns)
-        row.key_results = [_key_result(item) for item in _json(key_results)]
-        row.kpis = [KPIChip(*kpi) for kpi in _json(kpis)]
-        row.parents = [ParentLink(*parent) for parent in _json(parents)]
-        row.initiatives = [InitiativeRow(*initiative) for initiative in _json(initiatives)]
+        row.key_results = [_key_result(item) for item in key_results or []]
+        row.kpis = [KPIChip(*kpi) for kpi in kpis or []]
+        row.parents = [ParentLink(*parent) for parent in parents or []]
+        row.initiatives = [InitiativeRow(*initiative) for initiative in initiatives or []]
         rows.append(row)
     return rows
 
