@@ -117,10 +117,11 @@ class ObjectiveRow:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Which objectives: of these cycles, or these primary keys; then the cycle page's filters."""
+    """Which objectives: of these cycles, or these primary keys (None: any; empty: none); then
+    the cycle page's filters."""
 
-    cycle_ids: Sequence[int] = ()
-    pks: Sequence[int] = ()
+    cycle_ids: Sequence[int] | None = None
+    pks: Sequence[int] | None = None
     team_id: int | None = None
     company_only: bool = False
     lead_id: int | None = None
@@ -181,10 +182,10 @@ ORDER BY t.name, o.title, o.id
 
 def _sql_filters(filters: Filters, params: dict[str, Any]) -> str:
     clauses = []
-    if filters.cycle_ids:
+    if filters.cycle_ids is not None:
         params["cycles"] = list(filters.cycle_ids)
         clauses.append("o.cycle_id = ANY(%(cycles)s)")
-    if filters.pks:
+    if filters.pks is not None:
         params["pks"] = list(filters.pks)
         clauses.append("o.id = ANY(%(pks)s)")
     if filters.company_only:
@@ -236,9 +237,9 @@ def rows_postgresql(filters: Filters) -> list[ObjectiveRow]:
 
 def _orm_filter(filters: Filters) -> Q:
     condition = Q()
-    if filters.cycle_ids:
+    if filters.cycle_ids is not None:
         condition &= Q(cycle_id__in=list(filters.cycle_ids))
-    if filters.pks:
+    if filters.pks is not None:
         condition &= Q(pk__in=list(filters.pks))
     if filters.company_only:
         condition &= Q(owner_team__isnull=True)

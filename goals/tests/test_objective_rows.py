@@ -196,6 +196,7 @@ def test_raw_query_never_returns_another_organisations_rows(
         # Asked for their cycle and their objectives by id, it still answers with nothing.
         assert rows_postgresql(Filters(cycle_ids=[theirs.cycle.pk])) == []
         assert rows_postgresql(Filters(pks=[theirs.company.pk, theirs.child.pk])) == []
+        assert rows_postgresql(Filters(pks=[])) == []  # an empty list selects nothing
         # Everything: only ours, and nothing of theirs inside our rows.
         rows = rows_postgresql(Filters())
         assert {row.pk for row in rows} == set(Objective.objects.values_list("pk", flat=True))
