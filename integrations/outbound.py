@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import os
 import socket
 import ssl
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -176,15 +179,54 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+# Pooled clients of this process, one per (scheme, host name): a kept-alive connection (and its
+# TLS session) is reused only for the host name it was opened for and whose certificate it
+# checked, never for another name that happens to resolve to the same address. Every request
+# still resolves and checks its address first and connects to that address; a connection to
+# an address the name no longer resolves to is never picked (the pool is keyed by address).
+MAX_POOLED_HOSTS = 64
+_pool_lock = threading.Lock()
+_pool: OrderedDict[tuple[str, str], httpx.Client] = OrderedDict()
+_pool_pid = 0
+
+
+def _new_client() -> httpx.Client:
+    # trust_env=False: a proxy from the environment would connect by name and undo the pinning.
+    return httpx.Client(follow_redirects=False, trust_env=False, verify=_tls_context())
+
+
+def _client_for(url: httpx.URL) -> httpx.Client:
+    global _pool_pid  # noqa: PLW0603 - the pool belongs to one process
+    key = (url.scheme, url.host)
+    with _pool_lock:
+        if _pool_pid != os.getpid():  # a forked worker: the parent's sockets are not its own
+            _pool.clear()
+            _pool_pid = os.getpid()
+        client = _pool.get(key)
+        if client is None:
+            client = _pool[key] = _new_client()
+            if len(_pool) > MAX_POOLED_HOSTS:
+                _key, oldest = _pool.popitem(last=False)
+                oldest.close()
+        else:
+            _pool.move_to_end(key)
+        return client
+
+
+def warm_up() -> None:
+    """Do once, when a worker process starts, what its first request would otherwise pay for:
+    reading the CA bundle and importing the HTTP transport's lazily loaded modules."""
+    _new_client().close()
+
+
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port
 
 
 def _pinned_request(
-    client: httpx.Client,
-    method: str,
     url: httpx.URL,
     *,
+    method: str,
     headers: dict[str, str],
     content: bytes | None,
     max_bytes: int,
@@ -205,6 +247,7 @@ def _pinned_request(
         # TLS checks the certificate against the real name while the socket goes to `address`.
         extensions["sni_hostname"] = url.host
     remaining = max(deadline - time.monotonic(), 0.001)
+    client = _client_for(url)
     request = client.build_request(
         method,
         pinned,
@@ -255,56 +298,51 @@ def request(
     current = httpx.URL(url)
     headers = {"User-Agent": USER_AGENT, **(headers or {})}
     history: list[str] = []
-    # trust_env=False: a proxy from the environment would connect by name and undo the pinning.
     # Content-encoding is left alone (iter_raw) so the size cap counts the bytes on the wire
     # and a compressed bomb cannot expand past it.
     headers.setdefault("Accept-Encoding", "identity")
-    with httpx.Client(follow_redirects=False, trust_env=False, verify=_tls_context()) as client:
-        for _hop in range(MAX_REDIRECTS + 1):
-            try:
-                status, response_headers, body = _pinned_request(
-                    client,
-                    method,
-                    current,
-                    headers=headers,
-                    content=content,
-                    max_bytes=max_bytes,
-                    deadline=deadline,
-                    timeout=timeout,
-                )
-            except OutboundError:
-                raise
-            except httpx.TimeoutException:
-                raise OutboundError("The server took too long to answer.", transient=True) from None
-            except httpx.InvalidURL:
-                raise OutboundError("The URL is not valid.") from None
-            except (httpx.HTTPError, OSError, ValueError):
-                raise OutboundError("Could not connect to the server.", transient=True) from None
-            location = response_headers.get("location")
-            if follow_redirects and status in (301, 302, 303, 307, 308) and location:
-                history.append(str(current))
-                try:
-                    next_url = httpx.URL(urljoin(str(current), location))
-                except httpx.InvalidURL:
-                    raise OutboundError("The server redirected to an invalid URL.") from None
-                if _origin(next_url) != _origin(current):
-                    headers = {
-                        k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS
-                    }
-                    dropped = {name.lower() for name in credential_headers}
-                    headers = {k: v for k, v in headers.items() if k.lower() not in dropped}
-                if status == 303 or (status in (301, 302) and method.upper() == "POST"):
-                    method, content = "GET", None
-                current = next_url
-                continue
-            return OutboundResponse(
-                status_code=status,
-                headers=response_headers,
-                content=body,
-                url=str(current),
-                elapsed=time.monotonic() - started,
-                history=history,
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            status, response_headers, body = _pinned_request(
+                current,
+                method=method,
+                headers=headers,
+                content=content,
+                max_bytes=max_bytes,
+                deadline=deadline,
+                timeout=timeout,
             )
+        except OutboundError:
+            raise
+        except httpx.TimeoutException:
+            raise OutboundError("The server took too long to answer.", transient=True) from None
+        except httpx.InvalidURL:
+            raise OutboundError("The URL is not valid.") from None
+        except (httpx.HTTPError, OSError, ValueError):
+            raise OutboundError("Could not connect to the server.", transient=True) from None
+        location = response_headers.get("location")
+        if follow_redirects and status in (301, 302, 303, 307, 308) and location:
+            history.append(str(current))
+            try:
+                next_url = httpx.URL(urljoin(str(current), location))
+            except httpx.InvalidURL:
+                raise OutboundError("The server redirected to an invalid URL.") from None
+            if _origin(next_url) != _origin(current):
+                headers = {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+                dropped = {name.lower() for name in credential_headers}
+                headers = {k: v for k, v in headers.items() if k.lower() not in dropped}
+            if status == 303 or (status in (301, 302) and method.upper() == "POST"):
+                method, content = "GET", None
+            current = next_url
+            continue
+        return OutboundResponse(
+            status_code=status,
+            headers=response_headers,
+            content=body,
+            url=str(current),
+            elapsed=time.monotonic() - started,
+            history=history,
+        )
     raise OutboundError(f"Too many redirects (more than {MAX_REDIRECTS}).")
 
 

@@ -19,23 +19,25 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from kpis.models import ValueSource
 from kpis.services import PointInput, kpi_values_record_many
 from okrplatform.background import BrokerUnavailableError
 from okrplatform.errors import DomainError
-from okrplatform.tenancy.scope import organization_scope
+from okrplatform.tenancy.scope import current_organization_id, organization_scope
 from okrplatform.webhooks import payloads
 from okrplatform.webhooks.events import emit
 
+from . import pgsql
 from .crypto import CredentialError
 from .models import DataSource, RunStatus, RunTrigger, SourceStatus, SyncRun
 from .providers import FetchError, Point, provider_get
@@ -126,7 +128,6 @@ def due_sources_dispatch(*, now: datetime | None = None) -> list[int]:
     from .services import data_source_next_run
 
     now = now or timezone.now()
-    created_ids: list[int] = []
     with transaction.atomic():
         sources = list(
             DataSource.unscoped.select_for_update(skip_locked=True, of=("self",))
@@ -134,17 +135,47 @@ def due_sources_dispatch(*, now: datetime | None = None) -> list[int]:
             .filter(enabled=True, next_run_at__lte=now)
             .order_by("next_run_at")[:DISPATCH_BATCH]
         )
+        if not sources:
+            return []
+        runs = _runs_for_due_slots(sources)
         for source in sources:
-            slot = source.next_run_at
-            assert slot is not None  # filtered on it  # noqa: S101
-            run, created = _run_for_slot(source, slot, RunTrigger.SCHEDULE)
+            slot = _due_slot(source)
             # Missed slots are skipped, not replayed: one run catches up, history comes with it.
             source.next_run_at = data_source_next_run(source, after=max(now, slot))
-            source.save(update_fields=["next_run_at"])
+        DataSource.unscoped.bulk_update(sources, ["next_run_at"])
+        for run in runs:
+            _enqueue_on_commit(run)
+    return [run.pk for run in runs]
+
+
+def _due_slot(source: DataSource) -> datetime:
+    assert source.next_run_at is not None  # the dispatcher filters on it  # noqa: S101
+    return source.next_run_at
+
+
+def _runs_for_due_slots(sources: list[DataSource]) -> list[SyncRun]:
+    """The new runs of the sources' due slots: one INSERT for the batch; should a slot already
+    have its run (a "Sync now" in the same second), source by source, skipping those."""
+    lease = timezone.now() + QUEUE_LEASE
+    try:
+        with transaction.atomic():
+            return SyncRun.unscoped.bulk_create(
+                SyncRun(
+                    organization_id=source.organization_id,
+                    data_source=source,
+                    scheduled_for=_due_slot(source),
+                    trigger=RunTrigger.SCHEDULE,
+                    lease_expires_at=lease,
+                )
+                for source in sources
+            )
+    except IntegrityError:
+        runs = []
+        for source in sources:
+            run, created = _run_for_slot(source, _due_slot(source), RunTrigger.SCHEDULE)
             if created:
-                created_ids.append(run.pk)
-                _enqueue_on_commit(run)
-    return created_ids
+                runs.append(run)
+        return runs
 
 
 def expired_runs_sweep(*, now: datetime | None = None) -> list[int]:
@@ -173,11 +204,19 @@ def expired_runs_sweep(*, now: datetime | None = None) -> list[int]:
 
 
 def sync_run_claim(*, run_id: int, now: datetime | None = None) -> SyncRun | None:
-    """Take the run under a lease, or None if it is finished or another worker holds it."""
+    """Take the run under a lease, or None if it is finished or another worker holds it.
+    Only the run row is locked: its source, integration and KPI are read with it, not locked."""
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return pgsql.run_claim(
+            run_id=run_id,
+            organization_id=current_organization_id(),
+            now=now,
+            lease_expires_at=now + RUN_LEASE,
+        )
     with transaction.atomic():
         run = (
-            SyncRun.objects.select_for_update(skip_locked=True)
+            SyncRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("data_source__integration", "data_source__kpi")
             .filter(pk=run_id)
             .first()
@@ -194,9 +233,13 @@ def sync_run_claim(*, run_id: int, now: datetime | None = None) -> SyncRun | Non
     return run
 
 
+def _duration_ms(run: SyncRun, now: datetime) -> int | None:
+    return int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
+
+
 def _finish(run: SyncRun, *, status: str, now: datetime, error: str = "", written: int = 0) -> bool:
     """Finish the run if this attempt still holds it (the sweeper may have handed it on)."""
-    duration = int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
+    duration = _duration_ms(run, now)
     return bool(
         SyncRun.unscoped.filter(pk=run.pk, attempts=run.attempts)
         .exclude(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])
@@ -237,7 +280,14 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
 
 
-def points_record(*, source: DataSource, run: SyncRun | None, points: list[Point]) -> int:
+def points_record(
+    *,
+    source: DataSource,
+    run: SyncRun | None,
+    points: list[Point],
+    then: Callable[[int], None] | None = None,
+) -> int:
+    """Record the points; ``then`` is called with the number written, in the same transaction."""
     # A run's points carry the run (the KPI page links to its log); pushed points have none.
     note = "" if run is not None else "Pushed"
     result = kpi_values_record_many(
@@ -245,6 +295,7 @@ def points_record(*, source: DataSource, run: SyncRun | None, points: list[Point
         points=[PointInput(source.kpi_id, p.timestamp, p.value, note=note) for p in points],
         source=ValueSource.INTEGRATION,
         sync_run_id=run.pk if run is not None else None,
+        then=None if then is None else lambda recorded: then(recorded.written),
     )
     return result.written
 
@@ -267,11 +318,13 @@ def sync_run_execute(*, run_id: int) -> RunOutcome:
     started = time.monotonic()
     try:
         points = _fetch_points(run, integration_credentials(integration))
-        with transaction.atomic():
-            written = points_record(source=source, run=run, points=points)
-            now = timezone.now()
-            if _finish(run, status=RunStatus.SUCCEEDED, now=now, written=written):
-                _source_succeeded(source, now=now)
+        # The run finishes in the transaction that writes its points: both or neither.
+        written = points_record(
+            source=source,
+            run=run,
+            points=points,
+            then=lambda written: _succeed(run, source, written=written),
+        )
     except FetchError as error:
         if error.transient and run.attempts < MAX_ATTEMPTS:
             delay = backoff_seconds(run.attempts)
@@ -295,6 +348,15 @@ def sync_run_execute(*, run_id: int) -> RunOutcome:
         return _fail(run, source, "An unexpected error occurred; the operators have been told.")
     logger.info("sync run %s wrote %s values in %.2fs", run.pk, written, time.monotonic() - started)
     return RunOutcome("succeeded")
+
+
+def _succeed(run: SyncRun, source: DataSource, *, written: int) -> None:
+    """Finish the run as succeeded and mark its source healthy, if this attempt still holds it."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        pgsql.run_succeed(run=run, now=now, written=written, duration_ms=_duration_ms(run, now))
+    elif _finish(run, status=RunStatus.SUCCEEDED, now=now, written=written):
+        _source_succeeded(source, now=now)
 
 
 def _fetch_points(run: SyncRun, credentials: dict[str, Any]) -> list[Point]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import worker_process_init
 
 from okrplatform.tenancy.tasks import tenant_task
 
-from . import sync
+from . import outbound, sync
 
 SOFT_TIME_LIMIT = 120
 HARD_TIME_LIMIT = 180  # below sync.RUN_LEASE, so a live run's lease never runs out
@@ -48,3 +49,10 @@ def sync_run_task(self: Task[Any, Any], *, organization_id: int, run_id: int) ->
 @tenant_task
 def _execute(*, organization_id: int, run_id: int) -> sync.RunOutcome:
     return sync.sync_run_execute(run_id=run_id)
+
+
+@worker_process_init.connect
+def _warm_up(**_kwargs: Any) -> None:
+    """A worker process's first sync would otherwise pay for loading the CA bundle and the HTTP
+    transport (hundreds of milliseconds on a busy machine): pay it when the process starts."""
+    outbound.warm_up()

@@ -16,7 +16,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 
 from .alerts import HealthTurn, kpi_unhealthy_notify
 from .health import aggregate, evaluate, next_health, target_for_period
@@ -126,17 +126,56 @@ class _Walk:
         return unchanged
 
 
-def _rows_after(kpi: KPI, after: date) -> Iterator[_Row]:
+def _after(kpi: KPI, after: date) -> QuerySet[KPIPeriod]:
+    return KPIPeriod.objects.filter(kpi=kpi, period_start__gt=after).order_by("period_start")[
+        :CASCADE_CHUNK
+    ]
+
+
+def _rows_after(kpi: KPI, after: date, first: list[_Row] | None = None) -> Iterator[_Row]:
+    """The periods after ``after``, a chunk at a time (``first``: the first chunk, read already)."""
+    chunk = first if first is not None else _rows(_after(kpi, after))
     while True:
-        chunk = _rows(
-            KPIPeriod.objects.filter(kpi=kpi, period_start__gt=after).order_by("period_start")[
-                :CASCADE_CHUNK
-            ]
-        )
         yield from chunk
         if len(chunk) < CASCADE_CHUNK:
             return
-        after = chunk[-1].period_start
+        chunk = _rows(_after(kpi, chunk[-1].period_start))
+
+
+@dataclass
+class _Window:
+    before: list[_Row]  # the hysteresis window before the touched periods, oldest first
+    within: list[_Row]  # the stored periods from the first to the last touched one
+    after: list[_Row] | None  # the first chunk after them (None: not read)
+
+
+def _window(kpi: KPI, start: date, end: date, periods: int) -> _Window:
+    """The stored periods a refresh walks over: the hysteresis window before ``start``, those
+    from ``start`` to ``end`` and the first chunk after ``end`` (unless ``end`` is open). One
+    query where the database allows (UNION ALL of the slices, each tagged), else one each."""
+    periods_of_kpi = KPIPeriod.objects.filter(kpi=kpi)
+    slices = [
+        periods_of_kpi.filter(period_start__lt=start).order_by("-period_start")[:periods],
+        periods_of_kpi.filter(period_start__gte=start, period_start__lte=end),
+    ]
+    if end != date.max:
+        slices.append(_after(kpi, end))
+    if connection.features.supports_slicing_ordering_in_compound:
+        tagged = [
+            query.annotate(part=Value(index)).values_list(*_ROW_FIELDS, "part")
+            for index, query in enumerate(slices)
+        ]
+        parts: list[list[_Row]] = [[] for _ in slices]
+        for *values, index in tagged[0].union(*tagged[1:], all=True):
+            parts[index].append(_Row(*values))
+        parts[0].sort(key=lambda row: row.period_start, reverse=True)
+        if len(parts) > 2:
+            parts[2].sort(key=lambda row: row.period_start)
+    else:
+        parts = [_rows(query) for query in slices]
+    return _Window(
+        before=parts[0][::-1], within=parts[1], after=parts[2] if len(parts) > 2 else None
+    )
 
 
 def periods_refresh(
@@ -146,15 +185,18 @@ def periods_refresh(
     rejudge_from: date | None = None,
     rejudge_to: date | None = None,
     turns: list[HealthTurn] | None = None,
+    locked_health: str | None = None,
 ) -> None:
     """Bring the period series, health changes and current state of ``kpi`` up to date after
     its values changed in the ``touched`` periods and/or its target changed for the periods in
     ``[rejudge_from, rejudge_to]`` (``rejudge_to`` None: to the end). Call inside a transaction.
 
     If the KPI turns unhealthy, its people are notified (``kpis.alerts``); a bulk writer passes
-    ``turns`` to collect the turn instead and notify for all its KPIs at once."""
+    ``turns`` to collect the turn instead and notify for all its KPIs at once. A caller that
+    has locked the KPI row already passes the health it read under that lock as
+    ``locked_health``."""
     # Serialise writers; the health read under the lock is what this write changes from.
-    health_before = (
+    health_before = locked_health or (
         KPI.objects.select_for_update().filter(pk=kpi.pk).values_list("health", flat=True).first()
     )
     touched_set = set(touched)
@@ -167,23 +209,15 @@ def periods_refresh(
     if rejudge_from is not None and rejudge_to is None:
         end = date.max
     periods = max(kpi.hysteresis_periods, 1)
-    before = _rows(
-        KPIPeriod.objects.filter(kpi=kpi, period_start__lt=start).order_by("-period_start")[
-            :periods
-        ]
-    )[::-1]
+    window = _window(kpi, start, end, periods)
+    before = window.before
     walk = _Walk(
         targets=list(KPITarget.objects.filter(kpi=kpi)),
         periods=periods,
         previous=Health(before[-1].health) if before else Health.NO_DATA,
         recent_raw=[Health(row.raw_health) for row in before],
     )
-    stored = {
-        row.period_start: row
-        for row in _rows(
-            KPIPeriod.objects.filter(kpi=kpi, period_start__gte=start, period_start__lte=end)
-        )
-    }
+    stored = {row.period_start: row for row in window.within}
     removed = [stored.pop(day) for day in touched_set if day in stored and day not in aggregated]
     for day, (value, last_timestamp) in aggregated.items():
         row = stored.get(day)
@@ -194,17 +228,23 @@ def periods_refresh(
     for day in sorted(stored):
         walk.step(stored[day])
     walked_to = max(stored) if stored else start
+    walked_stored = bool(window.within)  # did the walk pass any period stored before this write?
     if end != date.max:
-        for index, row in enumerate(_rows_after(kpi, end)):
+        for index, row in enumerate(_rows_after(kpi, end, first=window.after)):
+            walked_stored = True
             converged = walk.step(row)
             walked_to = row.period_start
             if converged and index >= periods - 1:
                 break
     walked_to = max(walked_to, *touched_set) if touched_set else walked_to
     KPIPeriod.objects.filter(pk__in=[row.pk for row in removed if row.pk is not None]).delete()
-    HealthChange.objects.filter(
-        kpi=kpi, period_start__gte=start, period_start__lte=walked_to
-    ).delete()
+    # A health change is stored only at a stored period (and goes with it), so with no stored
+    # period in the walked span there is none to clear: a first point of a new period, the
+    # common write, skips the DELETE.
+    if walked_stored:
+        HealthChange.objects.filter(
+            kpi=kpi, period_start__gte=start, period_start__lte=walked_to
+        ).delete()
     _write(kpi, walk.dirty, walk.changes)
     current_state_refresh(kpi)
     _report_turn(kpi, health_before, turns)
@@ -333,18 +373,23 @@ def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> Non
 def current_state_refresh(kpi: KPI) -> None:
     """Copy the newest period's value and health onto the KPI row that boards read."""
     previous_health = kpi.health
-    latest = KPIPeriod.objects.filter(kpi=kpi).order_by("-period_start").first()
-    change = HealthChange.objects.filter(kpi=kpi).order_by("-period_start", "-changed_at").first()
-    kpi.health = Health(latest.health) if latest else Health.NO_DATA
-    kpi.latest_value = latest.value if latest else None
-    kpi.latest_value_at = latest.last_timestamp if latest else None
-    kpi.health_since = change.changed_at if change and latest else None
-    KPI.objects.filter(pk=kpi.pk).update(
-        health=kpi.health,
-        latest_value=kpi.latest_value,
-        latest_value_at=kpi.latest_value_at,
-        health_since=kpi.health_since,
-    )
+    if connection.vendor == "postgresql":
+        _current_state_postgresql(kpi)
+    else:
+        latest = KPIPeriod.objects.filter(kpi=kpi).order_by("-period_start").first()
+        change = (
+            HealthChange.objects.filter(kpi=kpi).order_by("-period_start", "-changed_at").first()
+        )
+        kpi.health = Health(latest.health) if latest else Health.NO_DATA
+        kpi.latest_value = latest.value if latest else None
+        kpi.latest_value_at = latest.last_timestamp if latest else None
+        kpi.health_since = change.changed_at if change and latest else None
+        KPI.objects.filter(pk=kpi.pk).update(
+            health=kpi.health,
+            latest_value=kpi.latest_value,
+            latest_value_at=kpi.latest_value_at,
+            health_since=kpi.health_since,
+        )
     # Key results linked to this KPI follow its latest value (every KPI write path ends here).
     from goals.services import key_results_follow_kpi
 
@@ -392,3 +437,39 @@ def rejudge_range(targets: list[KPITarget], effective_from: date) -> tuple[date,
     """The periods whose verdict a target from ``effective_from`` decides: up to the next one."""
     later = sorted(t.effective_from for t in targets if t.effective_from > effective_from)
     return effective_from, (later[0] - timedelta(days=1)) if later else None
+
+
+def _current_state_postgresql(kpi: KPI) -> None:
+    """The portable branch of ``current_state_refresh`` (two reads and an UPDATE) as one
+    statement: every KPI write ends here, so it is one round trip per write, not three."""
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (KPI, KPIPeriod, HealthChange)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH latest AS (
+                SELECT health, value, last_timestamp FROM {table[KPIPeriod]}
+                WHERE organization_id = %(organization_id)s AND kpi_id = %(kpi_id)s
+                ORDER BY period_start DESC LIMIT 1
+            ), change AS (
+                SELECT changed_at FROM {table[HealthChange]}
+                WHERE organization_id = %(organization_id)s AND kpi_id = %(kpi_id)s
+                ORDER BY period_start DESC, changed_at DESC LIMIT 1
+            )
+            UPDATE {table[KPI]} SET
+                health = coalesce((SELECT health FROM latest), %(no_data)s),
+                latest_value = (SELECT value FROM latest),
+                latest_value_at = (SELECT last_timestamp FROM latest),
+                health_since = CASE WHEN EXISTS (SELECT 1 FROM latest)
+                    THEN (SELECT changed_at FROM change) END
+            WHERE organization_id = %(organization_id)s AND id = %(kpi_id)s
+            RETURNING health, latest_value, latest_value_at, health_since
+            """,  # noqa: S608 - only our own table names are interpolated
+            {"organization_id": kpi.organization_id, "kpi_id": kpi.pk, "no_data": Health.NO_DATA},
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        health, kpi.latest_value, kpi.latest_value_at, kpi.health_since = row
+        kpi.health = Health(health)

@@ -9,13 +9,14 @@ touched KPI for the touched periods only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from okrplatform.errors import DomainError
@@ -163,12 +164,37 @@ def _upsert_portable(
     return created
 
 
+def _run_exists(organization_id: int, sync_run_id: int) -> Exists:
+    from integrations.models import SyncRun  # integrations builds on kpis, not the reverse
+
+    return Exists(SyncRun.unscoped.filter(pk=sync_run_id, organization_id=organization_id))
+
+
 def _check_run(organization_id: int, sync_run_id: int) -> None:
     """A run id from another organisation would tie its points to a foreign run: refuse it."""
-    from integrations.models import SyncRun  # integrations builds on kpis, not the reverse
+    from integrations.models import SyncRun
 
     if not SyncRun.unscoped.filter(pk=sync_run_id, organization_id=organization_id).exists():
         raise DomainError(f"No such sync run (id {sync_run_id}).", field="sync_run")
+
+
+def _touch(organization_id: int, kpi_ids: Iterable[int], now: datetime) -> dict[int, str]:
+    """Stamp the touched KPIs as just recorded. On PostgreSQL the same UPDATE locks them and
+    returns their health under the lock (what ``periods_refresh`` would read again by itself)."""
+    ids = sorted(kpi_ids)
+    if connection.vendor != "postgresql":
+        KPI.unscoped.filter(organization_id=organization_id, pk__in=ids).update(
+            last_recorded_at=now
+        )
+        return {}
+    table = connection.ops.quote_name(KPI._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_recorded_at = %s"  # noqa: S608 - our own table name
+            " WHERE organization_id = %s AND id = ANY(%s::bigint[]) RETURNING id, health",
+            [now, organization_id, ids],
+        )
+        return dict(cursor.fetchall())
 
 
 def kpi_values_record_many(
@@ -178,22 +204,32 @@ def kpi_values_record_many(
     source: str = ValueSource.API,
     author: User | None = None,
     sync_run_id: int | None = None,
+    then: Callable[[RecordResult], None] | None = None,
 ) -> RecordResult:
     """Upsert ``points`` (for any KPIs of one organisation) atomically: a bad point refuses
     the whole batch with a message naming it, and nothing is written. Permission checks are
     the caller's: it knows whether an API key, an import or an integration is writing.
-    ``sync_run_id`` names the integration run that fetched the batch (shown on the KPI page)."""
+    ``sync_run_id`` names the integration run that fetched the batch (shown on the KPI page).
+    ``then`` is called with the result inside the batch's transaction, so that what it writes
+    commits with the points or not at all (an integration run finishing) and the caller needs
+    no transaction, and savepoint, of its own around this one."""
     if not points:
-        return RecordResult(created=0, updated=0)
+        with transaction.atomic():
+            nothing = RecordResult(created=0, updated=0)
+            if then is not None:
+                then(nothing)
+            return nothing
     with organization_scope(organization_id), transaction.atomic():
-        if sync_run_id is not None:
+        candidates = KPI.unscoped.filter(
+            organization_id=organization_id, pk__in={point.kpi_id for point in points}
+        ).order_by("pk")  # a stable order, so concurrent batches lock KPIs alike
+        if sync_run_id is not None:  # the run is checked by the same query (one round trip)
+            candidates = candidates.annotate(run_known=_run_exists(organization_id, sync_run_id))
+        kpis = {kpi.pk: kpi for kpi in candidates}
+        if sync_run_id is not None and not all(
+            getattr(kpi, "run_known", False) for kpi in kpis.values()
+        ):
             _check_run(organization_id, sync_run_id)
-        kpis = {
-            kpi.pk: kpi
-            for kpi in KPI.unscoped.filter(
-                organization_id=organization_id, pk__in={point.kpi_id for point in points}
-            ).order_by("pk")  # a stable order, so concurrent batches lock KPIs alike
-        }
         rows = _validated(points, set(kpis))
         provenance = _Provenance(
             source=source,
@@ -208,11 +244,16 @@ def kpi_values_record_many(
                 period_start(kpis[kpi_id].update_frequency, timestamp)
             )
         now = timezone.now()
-        KPI.objects.filter(pk__in=touched).update(last_recorded_at=now)
+        health_before = _touch(organization_id, touched, now)
         turns: list[HealthTurn] = []  # KPIs this batch turned unhealthy: notified once, below
         for kpi_id in sorted(touched):
             kpis[kpi_id].last_recorded_at = now
-            periods_refresh(kpis[kpi_id], touched=touched[kpi_id], turns=turns)
+            periods_refresh(
+                kpis[kpi_id],
+                touched=touched[kpi_id],
+                turns=turns,
+                locked_health=health_before.get(kpi_id),
+            )
             emit(
                 organization_id,
                 "kpi.value_recorded",
@@ -221,4 +262,9 @@ def kpi_values_record_many(
                 ),
             )
         kpi_unhealthy_notify(organization_id=organization_id, turns=turns)
-    return RecordResult(created=created, updated=len(rows) - created, kpi_ids=frozenset(touched))
+        result = RecordResult(
+            created=created, updated=len(rows) - created, kpi_ids=frozenset(touched)
+        )
+        if then is not None:
+            then(result)
+    return result

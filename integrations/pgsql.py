@@ -1,0 +1,148 @@
+"""The PostgreSQL fast paths of the sync pipeline: each does in one statement what the portable
+path in ``integrations.sync`` does in several (a one-point run is mostly round trips, so every
+statement saved is throughput). Same rules, same results; every statement names the
+organisation explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+
+from kpis.models import KPI
+
+from .models import DataSource, Integration, RunStatus, SourceStatus, SyncRun
+
+_M = TypeVar("_M", bound=Model)
+
+_LOADED = (SyncRun, DataSource, Integration, KPI)
+
+
+def _columns(model: type[Model], alias: str) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in _fields(model))
+
+
+def _fields(model: type[Model]) -> list[Any]:
+    return list(model._meta.concrete_fields)
+
+
+def _instance(model: type[_M], values: Sequence[Any]) -> _M:
+    """A model instance from a row of its concrete fields, converted as a queryset would."""
+    fields = _fields(model)
+    converted = []
+    for field, raw in zip(fields, values, strict=True):
+        value = raw
+        for converter in [
+            *connection.ops.get_db_converters(field),
+            *field.get_db_converters(connection),
+        ]:
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def _claim_sql(*, flush_lazily: bool) -> str:
+    table = {model: connection.ops.quote_name(model._meta.db_table) for model in _LOADED}
+    # The inner SELECT locks the run row alone (SKIP LOCKED: another worker holds it, so this
+    # message is a duplicate); the joined rows are read, not locked, so a KPI being edited or a
+    # source being dispatched never makes a run look taken.
+    #
+    # On its own (autocommit, as in a worker) the claim commits without waiting for the WAL
+    # flush: a claim lost in a crash leaves the run queued, and the sweeper sends it again once
+    # its lease runs out, exactly as for a lost message. The run's result commits durably (and
+    # flushes the claim with it).
+    lazily = ", set_config('synchronous_commit', 'off', true)" if flush_lazily else ""
+    return f"""
+        WITH target AS (
+            SELECT id FROM {table[SyncRun]}
+            WHERE id = %(run_id)s AND organization_id = %(organization_id)s
+              AND status IN (%(queued)s, %(running)s)
+              AND NOT (status = %(running)s AND coalesce(lease_expires_at > %(now)s, false))
+            FOR UPDATE SKIP LOCKED
+        ), settings AS (SELECT 1{lazily})
+        UPDATE {table[SyncRun]} r SET
+            status = %(running)s,
+            attempts = r.attempts + 1,
+            lease_expires_at = %(lease)s,
+            started_at = coalesce(r.started_at, %(now)s)
+        FROM target, settings, {table[DataSource]} s, {table[Integration]} i, {table[KPI]} k
+        WHERE r.id = target.id
+          AND s.id = r.data_source_id AND s.organization_id = %(organization_id)s
+          AND i.id = s.integration_id AND i.organization_id = %(organization_id)s
+          AND k.id = s.kpi_id AND k.organization_id = %(organization_id)s
+        RETURNING {_columns(SyncRun, "r")}, {_columns(DataSource, "s")},
+                  {_columns(Integration, "i")}, {_columns(KPI, "k")}
+    """  # noqa: S608 - only our own table and column names are interpolated
+
+
+def run_claim(
+    *, run_id: int, organization_id: int, now: datetime, lease_expires_at: datetime
+) -> SyncRun | None:
+    """``sync.sync_run_claim`` in one statement: the run taken under a lease, with its data
+    source, integration and KPI loaded; None if it is finished or another worker holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # In a caller's transaction the setting would outlive the claim: flush as usual.
+            _claim_sql(flush_lazily=not connection.in_atomic_block),
+            {
+                "run_id": run_id,
+                "organization_id": organization_id,
+                "now": now,
+                "lease": lease_expires_at,
+                "queued": RunStatus.QUEUED,
+                "running": RunStatus.RUNNING,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    widths = [len(_fields(model)) for model in _LOADED]
+    starts = [sum(widths[:index]) for index in range(len(_LOADED))]
+    run = _instance(SyncRun, row[starts[0] : starts[1]])
+    source = _instance(DataSource, row[starts[1] : starts[2]])
+    source.integration = _instance(Integration, row[starts[2] : starts[3]])
+    source.kpi = _instance(KPI, row[starts[3] :])
+    run.data_source = source
+    return run
+
+
+def run_succeed(*, run: SyncRun, now: datetime, written: int, duration_ms: int | None) -> bool:
+    """Finish the run as succeeded if this attempt still holds it and, in the same statement,
+    mark its source healthy. True if this attempt finished it."""
+    runs = connection.ops.quote_name(SyncRun._meta.db_table)
+    sources = connection.ops.quote_name(DataSource._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH finished AS (
+                UPDATE {runs} SET status = %(succeeded)s, error = '', values_written = %(written)s,
+                    finished_at = %(now)s, duration_ms = %(duration)s, lease_expires_at = NULL
+                WHERE id = %(run_id)s AND organization_id = %(organization_id)s
+                  AND attempts = %(attempts)s AND status NOT IN (%(succeeded)s, %(failed)s)
+                RETURNING data_source_id
+            ), healthy AS (
+                UPDATE {sources} SET status = %(ok)s, last_error = '', failing_since = NULL,
+                    last_success_at = %(now)s
+                WHERE id IN (SELECT data_source_id FROM finished)
+                  AND organization_id = %(organization_id)s
+            )
+            SELECT count(*) FROM finished
+            """,  # noqa: S608 - only our own table names are interpolated
+            {
+                "succeeded": RunStatus.SUCCEEDED,
+                "failed": RunStatus.FAILED,
+                "ok": SourceStatus.OK,
+                "written": written,
+                "now": now,
+                "duration": duration_ms,
+                "run_id": run.pk,
+                "organization_id": run.organization_id,
+                "attempts": run.attempts,
+            },
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
