@@ -72,8 +72,9 @@ class KPIFilter(filters.FilterSet):
 
 class KPIReadOnlyViewSet(OrganizationReadOnlyViewSet):
     """Lists take the fast path of ``kpi_rows``: the usual filters, ordering and cursor page, over
-    ``values()`` rather than model instances, and rows built as plain dicts (two queries for any
-    page size). ``serializer_class`` still describes the response (schema) and serves the detail.
+    ``values()`` rather than model instances, and rows built as plain dicts (one query for any
+    page size on PostgreSQL, two elsewhere). ``serializer_class`` still describes the response
+    (schema) and serves the detail.
     """
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
