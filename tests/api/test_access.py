@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from okrplatform.api.models import OrganizationAPIKey
-from okrplatform.api.services import api_key_revoke
+from okrplatform.api.selectors import api_key_usable
+from okrplatform.api.services import api_key_authenticate, api_key_create, api_key_revoke
 from okrplatform.api.throttling import APIKeyRateThrottle
+from okrplatform.tenancy.models import Organization
 from tests.api.conftest import KeyClient
 from tests.factories import KPIFactory
 
@@ -146,3 +149,26 @@ def test_the_api_is_linked_in_the_navigation_for_admins_only(
     link = f'href="/{org.slug}/settings/api-keys/"'
     assert link in owner_client.get(f"/{org.slug}/").content.decode()
     assert link not in member_client.get(f"/{org.slug}/").content.decode()
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "portable"])
+def test_the_key_lookup_gives_the_orms_key_and_organisation(owner, monkeypatch, vendor) -> None:
+    """The hand-written lookup (PostgreSQL) and the ORM's (elsewhere) agree, aware datetimes
+    included, and neither finds a revoked key."""
+    issued = api_key_create(actor=owner, name="lookup", scope="read_only")
+    api_key_authenticate(issued.secret)  # sets last_used_at
+    expected = OrganizationAPIKey.unscoped.select_related("organization").get()
+    if vendor == "portable":
+        monkeypatch.setattr(connection, "vendor", "portable")
+    found = api_key_usable(issued.api_key.prefix)
+    assert found is not None
+    for field in OrganizationAPIKey._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found.last_used_at is not None
+    assert found.last_used_at.tzinfo is not None
+    for field in Organization._meta.concrete_fields:
+        assert getattr(found.organization, field.attname) == getattr(
+            expected.organization, field.attname
+        ), field.name
+    api_key_revoke(actor=owner, api_key=expected)
+    assert api_key_usable(issued.api_key.prefix) is None
