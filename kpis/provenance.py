@@ -7,10 +7,14 @@ The rows reach the template preformatted, like the rest of the KPI page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
-from .models import KPIValue, ValueSource
+from .models import ValueSource
+
+if TYPE_CHECKING:
+    from .page_data import ValueRow
 
 
 @dataclass(frozen=True)
@@ -20,15 +24,24 @@ class ValueOrigin:
     url: str = ""  # the data source's run log, for integration values
 
 
-def value_origin(point: KPIValue, *, org_slug: str) -> ValueOrigin:
-    """Needs ``author`` and ``sync_run__data_source__integration`` selected with the point."""
-    label = point.get_source_display()
-    run = point.sync_run
-    if point.source == ValueSource.INTEGRATION and run is not None:
-        source = run.data_source
-        url = reverse("integrations:source-detail", args=[org_slug, source.pk]) + f"#run-{run.pk}"
-        detail = f"{source.integration.name} · run of {run.scheduled_for:%Y-%m-%d %H:%M} UTC"
+SOURCE_LABELS = dict(ValueSource.choices)
+
+
+def value_origin(point: ValueRow, *, org_slug: str) -> ValueOrigin:
+    """Where ``point`` (a row of ``kpis.page_data``) came from."""
+    label = str(SOURCE_LABELS.get(point.source, point.source))
+    if (
+        point.source == ValueSource.INTEGRATION
+        and point.run_pk is not None
+        and point.run_scheduled_for is not None
+        and point.data_source_pk is not None
+    ):
+        url = (
+            reverse("integrations:source-detail", args=[org_slug, point.data_source_pk])
+            + f"#run-{point.run_pk}"
+        )
+        detail = f"{point.integration_name} · run of {point.run_scheduled_for:%Y-%m-%d %H:%M} UTC"
         return ValueOrigin(label, detail, url)
-    if point.author is not None:
-        return ValueOrigin(label, f"by {point.author.full_name or point.author.email}")
+    if point.author_name:
+        return ValueOrigin(label, f"by {point.author_name}")
     return ValueOrigin(label)

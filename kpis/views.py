@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,11 +23,12 @@ from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
 from . import selectors, services
-from .charts import ChartPoint, history_chart
+from .charts import history_chart
 from .formatting import format_target, format_value
 from .forms import ArchiveForm, KPIForm, TargetForm, ValueEditForm, ValueForm
 from .health import is_overdue, target_for_period
 from .models import KPI, Health, KPIValue
+from .page_data import KPIPageData, kpi_page_data
 from .periods import period_bounds, period_label, period_start
 from .provenance import value_origin
 
@@ -145,6 +147,28 @@ def kpi_archive(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     return redirect("kpis:kpi-detail", org_slug=org_slug, pk=pk)
 
 
+def _value_rows(kpi: KPI, data: KPIPageData, org_slug: str) -> list[dict[str, Any]]:
+    """The newest values, preformatted, with their edit and delete addresses (reversed once for
+    all rows: two ``{% url %}`` per row were a tenth of the page's render)."""
+    local = timezone.get_current_timezone()
+    frequency = kpi.update_frequency
+    edit_url = reverse("kpis:value-edit", args=[org_slug, kpi.pk, 0])
+    delete_url = reverse("kpis:value-delete", args=[org_slug, kpi.pk, 0])
+    return [
+        {
+            "pk": point.pk,
+            "when": timezone.localtime(point.timestamp, local).strftime("%Y-%m-%d %H:%M"),
+            "period": period_label(frequency, period_start(frequency, point.timestamp)),
+            "value": format_value(point.value, kpi),
+            "note": point.note,
+            "origin": value_origin(point, org_slug=org_slug),
+            "edit_url": edit_url.replace("/values/0/", f"/values/{point.pk}/"),
+            "delete_url": delete_url.replace("/values/0/", f"/values/{point.pk}/"),
+        }
+        for point in data.values
+    ]
+
+
 def _detail_context(
     request: HttpRequest,
     kpi: KPI,
@@ -153,43 +177,31 @@ def _detail_context(
     value_form: ValueForm | None = None,
 ) -> dict[str, Any]:
     membership = current_membership(request)
-    targets = selectors.kpi_targets(kpi)
+    org_slug = membership.organization.slug
+    data = kpi_page_data(kpi, values_shown=VALUES_SHOWN, changes_shown=HEALTH_CHANGES_SHOWN)
+    targets = data.targets
     now = timezone.now()
     current = target_for_period(targets, period_start(kpi.update_frequency, now))
-    periods = [
-        ChartPoint(*row)
-        for row in selectors.kpi_periods(kpi).values_list("period_start", "value", "health")
-    ]
-    values = list(selectors.kpi_values(kpi)[:VALUES_SHOWN])
-    local = timezone.get_current_timezone()
-    value_rows = [
-        {
-            "point": point,
-            "when": timezone.localtime(point.timestamp, local).strftime("%Y-%m-%d %H:%M"),
-            "period": period_label(
-                kpi.update_frequency, period_start(kpi.update_frequency, point.timestamp)
-            ),
-            "value": format_value(point.value, kpi),
-            "origin": value_origin(point, org_slug=membership.organization.slug),
-        }
-        for point in values
-    ]
+    health_labels = dict(Health.choices)
     changes = [
         {
-            "change": change,
             "period": period_label(kpi.update_frequency, change.period_start)
             if change.period_start
             else "",
+            "from_health": change.from_health,
+            "from_label": health_labels.get(change.from_health, change.from_health),
+            "to_health": change.to_health,
+            "to_label": health_labels.get(change.to_health, change.to_health),
             "value": format_value(change.value, kpi),
         }
-        for change in selectors.kpi_health_history(kpi)[:HEALTH_CHANGES_SHOWN]
+        for change in data.changes
     ]
     target_rows = [
         {
-            "target": target,
             "text": format_target(target, kpi),
             "from": period_label(kpi.update_frequency, target.effective_from),
             "tolerance": format_value(target.tolerance, kpi) if target.tolerance else "",
+            "current": target is current,
         }
         for target in reversed(targets)
     ]
@@ -199,16 +211,19 @@ def _detail_context(
         "kpi": kpi,
         "can_edit": can_edit,
         "chart": history_chart(
-            periods, targets, frequency=kpi.update_frequency, unit=kpi, title=f"{kpi.name}: history"
+            data.periods,
+            targets,
+            frequency=kpi.update_frequency,
+            unit=kpi,
+            title=f"{kpi.name}: history",
         ),
-        "period_count": len(periods),
+        "period_count": len(data.periods),
         "current_value": format_value(kpi.latest_value, kpi),
         "current_target": format_target(current, kpi),
-        "current_target_obj": current,
         "overdue": is_overdue(kpi, now),
-        "value_rows": value_rows,
-        "value_count": selectors.kpi_values(kpi).count(),
-        "data_sources": list(kpi.data_sources.select_related("integration").order_by("pk")),
+        "value_rows": _value_rows(kpi, data, org_slug),
+        "value_count": data.value_count,
+        "data_sources": data.sources,
         "changes": changes,
         "target_rows": target_rows,
         "target_form": target_form

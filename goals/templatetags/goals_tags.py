@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from goals import rollup, selectors
+from goals.kpi_okrs import kpi_okrs as read_kpi_okrs
 from kpis.models import KPI
 
 register = template.Library()
@@ -15,11 +16,12 @@ register = template.Library()
 
 @register.inclusion_tag("goals/_kpi_okrs.html", takes_context=True)
 def kpi_okrs(context: dict[str, Any], kpi: KPI) -> dict[str, Any]:
-    """Objectives aligned to ``kpi`` and key results that follow it (two queries)."""
+    """Objectives aligned to ``kpi`` and key results that follow it (one query on PostgreSQL)."""
+    okrs = read_kpi_okrs(kpi)
     return {
         "organization": context.get("organization"),
-        "objectives": list(selectors.objectives_of_kpi(kpi)[:20]),
-        "key_results": list(selectors.key_results_of_kpi(kpi)[:20]),
+        "objectives": okrs.objectives,
+        "key_results": okrs.key_results,
     }
 
 

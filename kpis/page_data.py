@@ -1,0 +1,258 @@
+"""What the KPI page reads, besides the KPI itself, in two implementations that return the same
+rows.
+
+- PostgreSQL: two hand-written queries. The period series as plain rows (the chart's points,
+  fetched like ``bench/kpi_page.py``'s reference), and one statement that reads everything else
+  the page shows (targets, the newest values with where they came from, the value count, the
+  newest health changes, the data sources) as JSON subselects. The ORM path below is seven
+  queries, and building and compiling them cost more than the rows of a 5-year KPI (``make
+  bench``).
+- Anywhere else (SQLite): the ORM, one query per part.
+
+``kpis/tests/test_page_data.py`` runs both on PostgreSQL and checks they agree. Tenancy fails
+closed in both: the SQL takes the organisation from ``current_organization_id()``, which raises
+when none is bound, and filters every table on it; the ORM goes through the tenant managers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from integrations.models import Provider
+from okrplatform.tenancy.scope import current_organization_id
+
+from . import selectors
+from .charts import ChartPoint
+from .models import KPI, KPITarget
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRow:
+    """One recorded point and where it came from (see ``kpis.provenance``)."""
+
+    pk: int
+    timestamp: datetime
+    value: Decimal
+    source: str
+    note: str
+    author_name: str  # full name, else e-mail; "" without an author
+    run_pk: int | None = None
+    run_scheduled_for: datetime | None = None
+    data_source_pk: int | None = None
+    integration_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    period_start: date | None
+    from_health: str
+    to_health: str
+    value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    pk: int
+    integration_name: str
+    provider_label: str
+    status: str
+
+
+@dataclass(frozen=True)
+class KPIPageData:
+    targets: list[KPITarget]  # oldest first
+    periods: list[ChartPoint]  # oldest first
+    values: list[ValueRow]  # newest first, at most ``values_shown``
+    value_count: int
+    changes: list[ChangeRow]  # newest first, at most ``changes_shown``
+    sources: list[SourceRow]
+
+
+PERIODS_SQL = """
+SELECT period_start, value, health FROM kpis_kpiperiod
+WHERE organization_id = %(org)s AND kpi_id = %(kpi)s ORDER BY period_start
+"""
+
+# Numbers travel as text so they come back as exact Decimals; every table is filtered on the
+# organisation, the joined ones too.
+PAGE_SQL = """
+SELECT
+  (SELECT count(*) FROM kpis_kpivalue WHERE organization_id = %(org)s AND kpi_id = %(kpi)s),
+  (SELECT coalesce(json_agg(json_build_array(
+        id, kind, lower::text, upper::text, tolerance::text, effective_from, created_at
+      ) ORDER BY effective_from), '[]')
+   FROM kpis_kpitarget WHERE organization_id = %(org)s AND kpi_id = %(kpi)s),
+  (SELECT coalesce(json_agg(json_build_array(
+        id, "timestamp", value::text, source, note, author_name,
+        run_id, scheduled_for, data_source_id, integration_name
+      ) ORDER BY "timestamp" DESC), '[]')
+   FROM (SELECT v.id, v.timestamp, v.value, v.source, v.note,
+           coalesce(nullif(u.full_name, ''), u.email, '') AS author_name,
+           r.id AS run_id, r.scheduled_for, s.id AS data_source_id,
+           coalesce(i.name, '') AS integration_name
+         FROM kpis_kpivalue v
+         LEFT JOIN accounts_user u ON u.id = v.author_id
+         LEFT JOIN integrations_syncrun r
+           ON r.id = v.sync_run_id AND r.organization_id = %(org)s
+         LEFT JOIN integrations_datasource s
+           ON s.id = r.data_source_id AND s.organization_id = %(org)s
+         LEFT JOIN integrations_integration i
+           ON i.id = s.integration_id AND i.organization_id = %(org)s
+         WHERE v.organization_id = %(org)s AND v.kpi_id = %(kpi)s
+         ORDER BY v.timestamp DESC LIMIT %(values_shown)s) newest),
+  (SELECT coalesce(json_agg(json_build_array(period_start, from_health, to_health, value)
+      ORDER BY period_start DESC, changed_at DESC), '[]')
+   FROM (SELECT period_start, from_health, to_health, value::text, changed_at
+         FROM kpis_healthchange WHERE organization_id = %(org)s AND kpi_id = %(kpi)s
+         ORDER BY period_start DESC, changed_at DESC LIMIT %(changes_shown)s) newest),
+  (SELECT coalesce(json_agg(json_build_array(s.id, i.name, i.provider, s.status)
+      ORDER BY s.id), '[]')
+   FROM integrations_datasource s
+   JOIN integrations_integration i ON i.id = s.integration_id AND i.organization_id = %(org)s
+   WHERE s.organization_id = %(org)s AND s.kpi_id = %(kpi)s)
+"""
+
+
+def _parsed(column: Any) -> Any:
+    """psycopg parses ``json`` columns itself; this also copes with a loader that leaves text."""
+    return json.loads(column) if isinstance(column, str) else column
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _provider_label(provider: str) -> str:
+    return str(Provider(provider).label) if provider in Provider.values else provider
+
+
+def page_data_postgresql(kpi: KPI, *, values_shown: int, changes_shown: int) -> KPIPageData:
+    params = {
+        "org": current_organization_id(),
+        "kpi": kpi.pk,
+        "values_shown": values_shown,
+        "changes_shown": changes_shown,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(PERIODS_SQL, params)
+        periods = list(map(ChartPoint._make, cursor.fetchall()))
+        cursor.execute(PAGE_SQL, params)
+        value_count, *parts = cursor.fetchone()
+    targets, values, changes, sources = (_parsed(part) for part in parts)
+    return KPIPageData(
+        targets=[
+            KPITarget(
+                pk=pk,
+                organization_id=params["org"],
+                kpi=kpi,
+                kind=kind,
+                lower=_decimal(lower),
+                upper=_decimal(upper),
+                tolerance=_decimal(tolerance),
+                effective_from=date.fromisoformat(effective_from),
+                created_at=datetime.fromisoformat(created_at),
+            )
+            for pk, kind, lower, upper, tolerance, effective_from, created_at in targets
+        ],
+        periods=periods,
+        values=[
+            ValueRow(
+                pk=pk,
+                timestamp=datetime.fromisoformat(timestamp),
+                value=Decimal(value),
+                source=source,
+                note=note,
+                author_name=author_name,
+                run_pk=run_pk,
+                run_scheduled_for=_moment(scheduled_for),
+                data_source_pk=data_source_pk,
+                integration_name=integration_name,
+            )
+            for (
+                pk,
+                timestamp,
+                value,
+                source,
+                note,
+                author_name,
+                run_pk,
+                scheduled_for,
+                data_source_pk,
+                integration_name,
+            ) in values
+        ],
+        value_count=value_count,
+        changes=[
+            ChangeRow(
+                period_start=date.fromisoformat(start) if start else None,
+                from_health=from_health,
+                to_health=to_health,
+                value=_decimal(value),
+            )
+            for start, from_health, to_health, value in changes
+        ],
+        sources=[
+            SourceRow(pk, name, _provider_label(provider), status)
+            for pk, name, provider, status in sources
+        ],
+    )
+
+
+def _value_row(point: Any) -> ValueRow:
+    author = point.author
+    run = point.sync_run
+    source = run.data_source if run is not None else None
+    return ValueRow(
+        pk=point.pk,
+        timestamp=point.timestamp,
+        value=point.value,
+        source=point.source,
+        note=point.note,
+        author_name=(author.full_name or author.email) if author is not None else "",
+        run_pk=run.pk if run is not None else None,
+        run_scheduled_for=run.scheduled_for if run is not None else None,
+        data_source_pk=source.pk if source is not None else None,
+        integration_name=source.integration.name if source is not None else "",
+    )
+
+
+def page_data_portable(kpi: KPI, *, values_shown: int, changes_shown: int) -> KPIPageData:
+    return KPIPageData(
+        targets=selectors.kpi_targets(kpi),
+        periods=[
+            ChartPoint(*row)
+            for row in selectors.kpi_periods(kpi).values_list("period_start", "value", "health")
+        ],
+        values=[_value_row(point) for point in selectors.kpi_values(kpi)[:values_shown]],
+        value_count=selectors.kpi_values(kpi).count(),
+        changes=[
+            ChangeRow(change.period_start, change.from_health, change.to_health, change.value)
+            for change in selectors.kpi_health_history(kpi)[:changes_shown]
+        ],
+        sources=[
+            SourceRow(
+                source.pk,
+                source.integration.name,
+                source.integration.get_provider_display(),
+                source.status,
+            )
+            for source in kpi.data_sources.select_related("integration").order_by("pk")
+        ],
+    )
+
+
+def kpi_page_data(kpi: KPI, *, values_shown: int, changes_shown: int) -> KPIPageData:
+    """Everything the KPI page shows of ``kpi`` besides its own fields: a fixed number of
+    queries whatever the length of its history (two on PostgreSQL)."""
+    read = page_data_postgresql if connection.vendor == "postgresql" else page_data_portable
+    return read(kpi, values_shown=values_shown, changes_shown=changes_shown)
