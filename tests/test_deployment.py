@@ -94,7 +94,9 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         env={**base, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        # A guard against a hung command, not a timing assertion: collectstatic compresses
+        # every file with Brotli and took 2.5 min here on a loaded machine.
+        timeout=600,
         check=False,
     )
 
