@@ -28,7 +28,7 @@ from .formatting import format_target, format_value
 from .forms import ArchiveForm, KPIForm, TargetForm, ValueEditForm, ValueForm
 from .health import is_overdue, target_for_period
 from .models import KPI, Health, KPIValue
-from .page_data import KPIPageData, kpi_page_data
+from .page_data import KPIPageData, kpi_for_page, kpi_page_data
 from .periods import period_bounds, period_label, period_start
 from .provenance import value_origin
 
@@ -239,7 +239,9 @@ def _detail_context(
 
 
 def kpi_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    kpi = _kpi_or_404(pk)
+    kpi = kpi_for_page(pk)
+    if kpi is None:
+        raise Http404("No such KPI.")
     return render(request, "kpis/kpi_detail.html", _detail_context(request, kpi))
 
 

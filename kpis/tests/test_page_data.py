@@ -16,9 +16,9 @@ from goals.kpi_okrs import kpi_okrs_portable, kpi_okrs_postgresql
 from goals.models import ObjectiveKPI
 from goals.tests.factories import CycleFactory, KeyResultFactory, ObjectiveFactory
 from integrations.tests.factories import DataSourceFactory, SyncRunFactory
-from kpis import services
+from kpis import selectors, services
 from kpis.models import KPI, ValueSource
-from kpis.page_data import page_data_portable, page_data_postgresql
+from kpis.page_data import kpi_for_page, page_data_portable, page_data_postgresql
 from kpis.services import PointInput, kpi_values_record_many
 from okrplatform.tenancy.models import Membership, Organization
 from okrplatform.tenancy.scope import TenantScopeError, organization_scope
@@ -180,3 +180,35 @@ def test_kpi_page_queries_do_not_grow_with_history(
         content = owner_client.get(address).content.decode()
     for shown in ("Warehouse", "Growth", "typed", "latest 24 of 121"):
         assert shown in content
+
+
+@postgresql_only
+def test_the_kpi_read_by_hand_is_the_selectors_kpi(scope: Organization, owner: Membership) -> None:
+    kpi = a_busy_kpi(scope, owner, days=3, targets=1)
+    kpi.owner_team = TeamFactory(organization=scope, name="Support")
+    kpi.owner = owner.user
+    kpi.save()
+    by_hand, orm = kpi_for_page(kpi.pk), selectors.kpi_get(kpi.pk)
+    assert by_hand is not None
+    assert orm is not None
+    fields = [field.attname for field in KPI._meta.concrete_fields]
+    assert [getattr(by_hand, name) for name in fields] == [getattr(orm, name) for name in fields]
+    assert by_hand.latest_value is not None
+    assert by_hand.owner_team is not None
+    assert by_hand.owner_team.name == "Support"
+    assert by_hand.owner is not None
+    assert by_hand.owner.full_name == owner.user.full_name
+    assert by_hand.get_health_display() == orm.get_health_display()
+
+
+@postgresql_only
+def test_the_kpi_read_by_hand_stays_in_its_organisation(
+    org: Organization, other_org: Organization
+) -> None:
+    kpi = KPIFactory(organization=org)
+    with pytest.raises(TenantScopeError):
+        kpi_for_page(kpi.pk)
+    with organization_scope(other_org.pk):
+        assert kpi_for_page(kpi.pk) is None
+    with organization_scope(org.pk):
+        assert kpi_for_page(kpi.pk) == kpi
