@@ -263,7 +263,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "okrplatform.api.pagination.CursorPage",
     "DEFAULT_FILTER_BACKENDS": [
         "okrplatform.api.filters.FilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "okrplatform.api.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["okrplatform.api.throttling.APIKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {

@@ -126,9 +126,10 @@ def _path(link: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-# Orderings on a unique column: DRF's cursor keeps only the first ordering field, so with ties
-# (``?ordering=health``) pages repeat and skip rows, with and without this fast path.
-@pytest.mark.parametrize("ordering", ["", "-name", "created_at"])
+# DRF's cursor keeps only the first ordering field as its position (plus an offset into the ties),
+# so an ordering with ties (``health``) walks once only because the API's OrderingFilter appends
+# ``id`` in the last field's direction.
+@pytest.mark.parametrize("ordering", ["", "-name", "created_at", "health", "-health"])
 def test_cursor_pages_walk_the_whole_list_once(
     owner: Membership, write_path: str, ordering: str
 ) -> None:
@@ -137,7 +138,8 @@ def test_cursor_pages_walk_the_whole_list_once(
     _kpis_of_every_kind(owner)
     client = issue_key(owner)
     with organization_scope(owner.organization_id):
-        names = KPI.objects.order_by(ordering or "name", "id")
+        tiebreaker = "-id" if ordering.startswith("-") else "id"
+        names = KPI.objects.order_by(ordering or "name", tiebreaker)
         expected_ids = list(names.values_list("pk", flat=True))
     link: str | None = reverse("api:kpi-list") + f"?page_size=3&ordering={ordering}"
     pages: list[list[int]] = []
@@ -147,5 +149,9 @@ def test_cursor_pages_walk_the_whole_list_once(
         link = _path(document["next"]) if document["next"] else None
     seen = [pk for page in pages for pk in page]
     assert seen == expected_ids
+    if ordering.lstrip("-") == "health":
+        # Backwards, DRF's cursor counts its offset among ties from the page's first row, so a
+        # ``previous`` page inside a run of ties may be shifted (known; forward walks are exact).
+        return
     back = client.get(_path(document["previous"])).json()
     assert [row["id"] for row in back["results"]] == pages[-2]

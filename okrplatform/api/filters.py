@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from rest_framework import filters as drf_filters
 from rest_framework.request import Request
 
 
@@ -41,3 +42,23 @@ class FilterBackend(filters.DjangoFilterBackend):
         ):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class OrderingFilter(drf_filters.OrderingFilter):
+    """DRF's ``?ordering=``, made total: an ordering that does not end in ``id`` gets it as a
+    tiebreaker, in the direction of the last field.
+
+    Cursor pages resume after the last row's position; when many rows share a value (``health``,
+    ``name``) and the database may return ties in any order, a page could repeat rows of the
+    previous one and skip others. With ``id`` last the order is the same on every request.
+    """
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        fields = [str(field) for field in ordering]
+        if fields[-1].lstrip("-") in {"id", "pk"}:
+            return fields
+        tiebreaker = "-id" if fields[-1].startswith("-") else "id"
+        return [*fields, tiebreaker]
