@@ -26,6 +26,14 @@ def _celery_eager() -> Iterator[None]:
     celery_app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _fairness_forgets() -> None:
+    """The organisations a previous test's runs met do not make this test's runs share."""
+    from integrations import fairness
+
+    fairness.forget()
+
+
 @pytest.fixture
 def org(db: None) -> Organization:
     return OrganizationFactory(name="Acme Corp", slug="acme")

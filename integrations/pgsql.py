@@ -45,7 +45,7 @@ def _instance(model: type[_M], values: Sequence[Any]) -> _M:
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
-def _claim_sql(*, flush_lazily: bool) -> str:
+def _claim_sql(*, flush_lazily: bool, alone: bool) -> str:
     table = {model: connection.ops.quote_name(model._meta.db_table) for model in _LOADED}
     # The inner SELECT locks the run row alone (SKIP LOCKED: another worker holds it, so this
     # message is a duplicate); the joined rows are read, not locked, so a KPI being edited or a
@@ -56,12 +56,27 @@ def _claim_sql(*, flush_lazily: bool) -> str:
     # its lease runs out, exactly as for a lost message. The run's result commits durably (and
     # flushes the claim with it).
     lazily = ", set_config('synchronous_commit', 'off', true)" if flush_lazily else ""
+    # Only while no other organisation has a run in flight (queued and due, or running: their
+    # leases lie within the queue lease; a retry waiting out its backoff lies beyond it), so
+    # the per-organisation cap has nobody to protect (integrations/fairness.py).
+    only_alone = (
+        f"""
+              AND NOT EXISTS (
+                SELECT 1 FROM {table[SyncRun]} other
+                WHERE other.status IN (%(queued)s, %(running)s)
+                  AND other.lease_expires_at > %(now)s
+                  AND other.lease_expires_at <= %(in_flight_until)s
+                  AND other.organization_id <> %(organization_id)s
+              )"""  # noqa: S608 - only our own table name is interpolated
+        if alone
+        else ""
+    )
     return f"""
         WITH target AS (
             SELECT id FROM {table[SyncRun]}
             WHERE id = %(run_id)s AND organization_id = %(organization_id)s
               AND status IN (%(queued)s, %(running)s)
-              AND NOT (status = %(running)s AND coalesce(lease_expires_at > %(now)s, false))
+              AND NOT (status = %(running)s AND coalesce(lease_expires_at > %(now)s, false)){only_alone}
             FOR UPDATE SKIP LOCKED
         ), settings AS (SELECT 1{lazily})
         UPDATE {table[SyncRun]} r SET
@@ -80,19 +95,28 @@ def _claim_sql(*, flush_lazily: bool) -> str:
 
 
 def run_claim(
-    *, run_id: int, organization_id: int, now: datetime, lease_expires_at: datetime
+    *,
+    run_id: int,
+    organization_id: int,
+    now: datetime,
+    lease_expires_at: datetime,
+    alone_until: datetime | None = None,
 ) -> SyncRun | None:
     """``sync.sync_run_claim`` in one statement: the run taken under a lease, with its data
-    source, integration and KPI loaded; None if it is finished or another worker holds it."""
+    source, integration and KPI loaded; None if it is finished or another worker holds it.
+
+    With ``alone_until`` (now + the queue lease), also None while another organisation has a
+    run in flight."""
     with connection.cursor() as cursor:
         cursor.execute(
             # In a caller's transaction the setting would outlive the claim: flush as usual.
-            _claim_sql(flush_lazily=not connection.in_atomic_block),
+            _claim_sql(flush_lazily=not connection.in_atomic_block, alone=alone_until is not None),
             {
                 "run_id": run_id,
                 "organization_id": organization_id,
                 "now": now,
                 "lease": lease_expires_at,
+                "in_flight_until": alone_until,
                 "queued": RunStatus.QUEUED,
                 "running": RunStatus.RUNNING,
             },

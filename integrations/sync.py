@@ -37,7 +37,7 @@ from okrplatform.tenancy.scope import current_organization_id, organization_scop
 from okrplatform.webhooks import payloads
 from okrplatform.webhooks.events import emit
 
-from . import pgsql
+from . import fairness, pgsql
 from .crypto import CredentialError
 from .models import DataSource, RunStatus, RunTrigger, SourceStatus, SyncRun
 from .providers import FetchError, Point, provider_get
@@ -203,8 +203,11 @@ def expired_runs_sweep(*, now: datetime | None = None) -> list[int]:
     return resent
 
 
-def sync_run_claim(*, run_id: int, now: datetime | None = None) -> SyncRun | None:
-    """Take the run under a lease, or None if it is finished or another worker holds it.
+def sync_run_claim(
+    *, run_id: int, now: datetime | None = None, alone: bool = False
+) -> SyncRun | None:
+    """Take the run under a lease, or None if it is finished or another worker holds it (or,
+    with ``alone``, if another organisation has a run in flight).
     Only the run row is locked: its source, integration and KPI are read with it, not locked."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
@@ -213,7 +216,10 @@ def sync_run_claim(*, run_id: int, now: datetime | None = None) -> SyncRun | Non
             organization_id=current_organization_id(),
             now=now,
             lease_expires_at=now + RUN_LEASE,
+            alone_until=now + QUEUE_LEASE if alone else None,
         )
+    if alone and _others_in_flight(now):
+        return None
     with transaction.atomic():
         run = (
             SyncRun.objects.select_for_update(skip_locked=True, of=("self",))
@@ -231,6 +237,41 @@ def sync_run_claim(*, run_id: int, now: datetime | None = None) -> SyncRun | Non
         run.started_at = run.started_at or now
         run.save(update_fields=["status", "attempts", "lease_expires_at", "started_at"])
     return run
+
+
+def _others_in_flight(now: datetime) -> bool:
+    """Another organisation has a run queued and due, or running (the portable twin of the
+    condition in ``pgsql.run_claim``)."""
+    return (
+        SyncRun.unscoped.filter(
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+            lease_expires_at__gt=now,
+            lease_expires_at__lte=now + QUEUE_LEASE,
+        )
+        .exclude(organization_id=current_organization_id())
+        .exists()
+    )
+
+
+def _claim_fairly(run_id: int) -> SyncRun | fairness.Deferred | None:
+    """``sync_run_claim`` within the organisation's cap while others share the workers
+    (integrations/fairness.py). Alone, one statement as before."""
+    organization_id = current_organization_id()
+    fairness.organization_seen(organization_id)
+    if fairness.max_running() <= 0:
+        return sync_run_claim(run_id=run_id)
+    now = timezone.now()
+    if not fairness.others_seen_recently(organization_id):
+        run = sync_run_claim(run_id=run_id, now=now, alone=True)
+        if run is not None:
+            return run
+    return fairness.run_claim_within_cap(
+        run_id=run_id,
+        organization_id=organization_id,
+        now=now,
+        queue_lease=QUEUE_LEASE,
+        claim=lambda: sync_run_claim(run_id=run_id, now=now),
+    )
 
 
 def _duration_ms(run: SyncRun, now: datetime) -> int | None:
@@ -302,7 +343,7 @@ def points_record(
 
 @dataclass(frozen=True)
 class RunOutcome:
-    status: str  # "skipped", "succeeded", "failed", "retry"
+    status: str  # "skipped", "succeeded", "failed", "retry", "deferred"
     retry_in: float | None = None
 
 
@@ -310,9 +351,11 @@ def sync_run_execute(*, run_id: int) -> RunOutcome:
     """One attempt of one run (the body of the fetch task; the scope is bound by the task)."""
     from .services import integration_credentials
 
-    run = sync_run_claim(run_id=run_id)
+    run = _claim_fairly(run_id)
     if run is None:
         return RunOutcome("skipped")
+    if isinstance(run, fairness.Deferred):  # over its organisation's cap: back in a moment
+        return RunOutcome("deferred", retry_in=run.retry_in)
     source = run.data_source
     integration = source.integration
     started = time.monotonic()

@@ -41,7 +41,8 @@ def sweep_expired_runs() -> int:
 )
 def sync_run_task(self: Task[Any, Any], *, organization_id: int, run_id: int) -> str:
     outcome = _execute(organization_id=organization_id, run_id=run_id)
-    if outcome.status == "retry":
+    # A deferred run's attempt was not counted (sync.RunOutcome); both come back after the delay.
+    if outcome.status in ("retry", "deferred"):
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
 

@@ -351,6 +351,14 @@ CELERY_BEAT_SCHEDULE["integrations-sweep"] = {
     "task": "integrations.sweep_expired_runs",
     "schedule": env.float("INTEGRATIONS_SWEEP_INTERVAL", default=60.0),
 }
+# Per-organisation fairness (integrations/fairness.py): while other organisations share the
+# workers, one organisation runs at most this many syncs at once (0: no cap), so its hanging
+# integrations cannot hold every worker slot. Alone, it has every slot. "Sharing" = another
+# organisation has a run in flight, or this worker ran one within the window (seconds).
+INTEGRATIONS_MAX_RUNNING_PER_ORGANIZATION = env.int(
+    "INTEGRATIONS_MAX_RUNNING_PER_ORGANIZATION", default=1
+)
+INTEGRATIONS_FAIRNESS_WINDOW = env.float("INTEGRATIONS_FAIRNESS_WINDOW", default=60.0)
 # Re-sends webhook deliveries whose message was lost (okrplatform/webhooks/sweeper.py).
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "webhooks.sweep_due_deliveries",
