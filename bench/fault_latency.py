@@ -7,14 +7,16 @@ of their runs is dispatched, a few every quarter second, in alternating windows:
 
 - no fault: only the trickle;
 - fault: the same trickle, plus one organisation whose two sources hang (the server holds the
-  request open), so both worker slots sit in the outbound timeout (15 s) at the start of the
-  window: the worst case one hanging tenant can cause with two slots.
+  request open) for the whole window (one outbound timeout, 15 s): as many hanging runs as
+  worker slots, the worst case one hanging tenant can cause with two slots.
 
 A run's latency is what a user waits for: from the dispatcher creating it to its values written
 (``SyncRun.created_at`` → ``finished_at``: queue wait + run time). The goal is that the others are
-unaffected (≤ 1.5×). Today they are not: nothing stops one organisation's runs from taking every
-worker slot, so the others queue behind the hang for one outbound timeout, plus the backlog that
-built up meanwhile (the p95 excess is reported beside the ratio).
+unaffected (≤ 1.5×). Without a cap one organisation's runs take every worker slot and the others
+queue behind the hang for one outbound timeout plus the backlog built meanwhile (15.3 s at p50,
+20–50×); with the per-organisation cap (integrations/fairness.py) the hanging organisation holds
+one slot and its second run waits, so the others keep the other slot (the p95 excess is reported
+beside the ratio).
 """
 
 from __future__ import annotations
@@ -245,7 +247,9 @@ def run(*, rounds: int) -> dict[str, Any]:
     fault = {**_stats(fault_seconds), "queue_wait": _stats(fault_waits)}
     ratio = round(fault["p95_ms"] / max(calm["p95_ms"], 1), 1)
     excess_s = (fault["p95_ms"] - calm["p95_ms"]) / 1000
-    fault_happened = timed_out == rounds * HANGING_SOURCES
+    # Each window, at least one hung run held its slot for the whole outbound timeout (with the
+    # cap, the second is claimed only once the first gives up, so it does not time out in it).
+    fault_happened = timed_out >= rounds
     unaffected = ratio <= GOAL_RATIO and calm_failed == fault_failed == 0
     report(
         f"  fault latency: others p50/p95 {fault['p50_ms']}/{fault['p95_ms']} ms during a hang, "
@@ -269,12 +273,12 @@ def run(*, rounds: int) -> dict[str, Any]:
                 f"Other tenants' sync latency while one tenant's {HANGING_SOURCES} sources hang "
                 "(queue wait + run, p50/p95; 2 workers)"
             ),
-            figure=f"{fault['p50_ms']:,}/{fault['p95_ms']:,} ms (p95 +{excess_s:.1f} s)",
+            figure=f"{fault['p50_ms']:,}/{fault['p95_ms']:,} ms (p95 {excess_s:+.1f} s)",
             reference=f"{calm['p50_ms']:,}/{calm['p95_ms']:,} ms with no fault",
             ratio=ratio,
             goal=(
-                f"≤ {GOAL_RATIO}× (unaffected); today bounded by one outbound timeout "
-                f"({DEFAULT_TIMEOUT:g} s) plus the backlog it leaves"
+                f"≤ {GOAL_RATIO}× (unaffected; without the per-organisation cap: one outbound "
+                f"timeout, {DEFAULT_TIMEOUT:g} s, plus the backlog it leaves)"
             ),
             ok=unaffected and fault_happened,
         ),
