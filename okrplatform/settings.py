@@ -339,7 +339,13 @@ if PRODUCTION and not INTEGRATION_CREDENTIAL_KEYS:
 # Private hosts (names, or CIDR networks) that a self-hosted deployment lets integrations reach.
 OUTBOUND_ALLOWED_PRIVATE_HOSTS = env.list("OUTBOUND_ALLOWED_PRIVATE_HOSTS", default=[])
 OUTBOUND_ALLOWED_PORTS = env.list("OUTBOUND_ALLOWED_PORTS", cast=int, default=[80, 443, 8080, 8443])
-CELERY_TASK_ROUTES = {"integrations.*": {"queue": "integrations"}}
+# Queues by kind of work, so one kind cannot starve another: syncs (slow upstreams), webhook
+# deliveries and their sweeper's re-sends (slow subscribers), and everything else on "default".
+# Production runs a worker per queue (docker-compose.yml, Procfile); `make run` one for all.
+CELERY_TASK_ROUTES = {
+    "integrations.*": {"queue": "integrations"},
+    "webhooks.*": {"queue": "webhooks"},
+}
 # Every 10 s: a source's change waits for its slot plus up to one tick, so a 1-minute schedule
 # shows on the board within 60 + 10 s + the sync itself (goal 75 s; at 30 s it was 90+, make
 # bench). The claim is one indexed query (source_due_idx), cheap at any tick rate.
@@ -368,7 +374,9 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
 # --- Worker liveness ------------------------------------------------------------------------
 # Beat sends a canary to each queue; /healthz/worker answers 503 once one goes unanswered, which
 # catches a worker that is alive (it answers pings) but no longer consuming.
-WORKER_CANARY_QUEUES = env.list("WORKER_CANARY_QUEUES", default=["default", "integrations"])
+WORKER_CANARY_QUEUES = env.list(
+    "WORKER_CANARY_QUEUES", default=["default", "integrations", "webhooks"]
+)
 WORKER_CANARY_INTERVAL = env.float("WORKER_CANARY_INTERVAL", default=30.0)
 WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=WORKER_CANARY_INTERVAL * 4)
 for _queue in WORKER_CANARY_QUEUES:

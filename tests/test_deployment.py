@@ -22,7 +22,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = {"migrate", "web", "worker", "beat"}
+WORKERS = ("worker-integrations", "worker-webhooks", "worker-default")  # one per queue
+PROCESSES = ("web", *WORKERS, "beat")  # the Procfile's process types
+APP_SERVICES = {"migrate", *PROCESSES}
 # Variables the stack passes that the settings read; everything else in the tests' own
 # environment is dropped so these subprocesses see only what a container would.
 SETTINGS_VARIABLES = {
@@ -132,7 +134,8 @@ def test_redis_never_evicts_and_persists() -> None:
 def test_web_worker_and_beat_run_the_procfiles_commands() -> None:
     procfile = _procfile()
     services = _services()
-    for name in ("web", "worker", "beat"):
+    assert set(procfile) == set(PROCESSES)
+    for name in PROCESSES:
         assert _command(services[name]) == procfile[name], name
 
 
@@ -143,33 +146,70 @@ def test_the_commands_name_modules_that_exist() -> None:
     wsgi_module = importlib.import_module(web[1])  # okrplatform.wsgi
     assert callable(wsgi_module.application)
 
-    from django.conf import settings
-
     from okrplatform.celery import app as celery_app
 
-    for name in ("worker", "beat"):
+    for name in (*WORKERS, "beat"):
         words = shlex.split(_command(services[name]))
         assert words[:2] == ["celery", "-A"]
         assert importlib.import_module(f"{words[2]}.celery").app is celery_app
-        assert words[3] == name
-    queues = re.search(r"--queues=(\S+)", _command(services["worker"]))
-    assert queues
-    # The worker consumes every queue the settings route tasks to.
-    routed = {route["queue"] for route in getattr(settings, "CELERY_TASK_ROUTES", {}).values()}
-    assert {settings.CELERY_TASK_DEFAULT_QUEUE, *routed} <= set(queues.group(1).split(","))
+        assert words[3] == name.split("-")[0]
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
     assert (ROOT / "manage.py").is_file()
+
+
+def _consumed_queues(command: str) -> list[str]:
+    queues = re.search(r"--queues=(\S+)", command)
+    assert queues, command
+    return queues.group(1).split(",")
+
+
+def _production_queues() -> set[str]:
+    from django.conf import settings
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    return {settings.CELERY_TASK_DEFAULT_QUEUE, *routed}
+
+
+def test_each_queue_has_a_worker_service_of_its_own() -> None:
+    """Every queue the settings route tasks to is consumed by exactly one worker service, which
+    consumes nothing else, so each kind of work scales (and backs up) on its own."""
+    services = _services()
+    consumed = [_consumed_queues(_command(services[name])) for name in WORKERS]
+    assert all(len(queues) == 1 for queues in consumed), consumed
+    assert sorted(queue for [queue] in consumed) == sorted(_production_queues())
+    assert {"integrations", "webhooks", "default"} == _production_queues()
+
+
+def test_the_development_worker_consumes_every_queue() -> None:
+    """`make run` starts one worker (Procfile.dev): it must take every queue, or a routed task
+    (a webhook delivery, a sync) would wait forever in development."""
+    lines = (ROOT / "Procfile.dev").read_text().splitlines()
+    procfile_dev = dict(line.split(": ", 1) for line in lines if line.strip())
+    assert set(_consumed_queues(procfile_dev["worker"])) == _production_queues()
+
+
+def test_every_production_queue_has_a_canary() -> None:
+    """/healthz/worker would not notice a queue nobody consumes unless beat probes it."""
+    from django.conf import settings
+
+    assert set(settings.WORKER_CANARY_QUEUES) == _production_queues()
+    scheduled = {
+        entry["options"]["queue"]  # type: ignore[index]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "okrplatform.health.canary"
+    }
+    assert scheduled == _production_queues()
 
 
 def test_services_start_in_order_and_have_health_checks() -> None:
     services = _services()
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["migrate"]["restart"] == "no"  # a one-shot step
-    for name in ("web", "worker", "beat"):
+    for name in PROCESSES:
         depends_on = services[name]["depends_on"]
         assert depends_on["migrate"]["condition"] == "service_completed_successfully", name
         assert depends_on["redis"]["condition"] == "service_healthy", name
-    for name in ("postgres", "redis", "web", "worker", "beat"):
+    for name in ("postgres", "redis", *PROCESSES):
         assert services[name]["healthcheck"]["test"], name
     web_check = " ".join(services["web"]["healthcheck"]["test"])
     assert "/healthz" in web_check

@@ -1,10 +1,11 @@
-"""Scale-out on separate queues: two real worker processes, one per queue, as production runs them
-(``celery worker -Q integrations`` and ``celery worker -Q default``).
+"""Scale-out on separate queues: real worker processes, one per queue, as production runs them
+(``celery worker -Q integrations``, ``-Q webhooks`` and ``-Q default``).
 
 A due data source is dispatched; the integrations worker syncs it, and the value it writes emits
-a ``kpi.value_recorded`` webhook. Routing must put that delivery on the default queue, where it
-waits untouched until a worker for that queue exists; once the default worker starts, it
-delivers. Nothing in the code names a worker: the queues and the routing table are the contract.
+a ``kpi.value_recorded`` webhook. Routing must put that delivery on the webhooks queue, where it
+waits untouched while only the integrations and default workers run; once the webhooks worker
+starts, it delivers. The webhook sweeper's re-send of a lost delivery takes the same queue.
+Nothing in the code names a worker: the queues and the routing table are the contract.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ from integrations.tests.factories import DataSourceFactory, IntegrationFactory
 from integrations.tests.httpserver import Reply, fake_server
 from kpis.models import KPIValue
 from okrplatform.celery import app as celery_app
+from okrplatform.health.models import WorkerHeartbeat
 from okrplatform.tenancy.scope import organization_scope
 from okrplatform.webhooks.models import DeliveryStatus, WebhookDelivery
 from okrplatform.webhooks.services import webhook_subscription_create
+from okrplatform.webhooks.sweeper import SWEEP_GRACE, due_deliveries_sweep
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-INTEGRATIONS, DEFAULT = "integrations", "default"  # the production queue names
+INTEGRATIONS, WEBHOOKS, DEFAULT = "integrations", "webhooks", "default"  # the production queues
 TIMEOUT = 60.0  # a generous ceiling for worker start-up and work, not a timing assertion
 
 
@@ -103,11 +106,11 @@ def production_queues(settings) -> Iterator[None]:
     settings.OUTBOUND_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
     celery_app.conf.task_always_eager = False  # the autouse fixture turns it back on afterwards
     assert getattr(settings, "INTEGRATIONS_QUEUE", INTEGRATIONS) == INTEGRATIONS
-    _purge(INTEGRATIONS, DEFAULT)
+    _purge(INTEGRATIONS, WEBHOOKS, DEFAULT)
     try:
         yield
     finally:
-        _purge(INTEGRATIONS, DEFAULT)
+        _purge(INTEGRATIONS, WEBHOOKS, DEFAULT)
 
 
 def test_the_routing_table_sends_each_kind_of_task_to_its_queue() -> None:
@@ -115,13 +118,16 @@ def test_the_routing_table_sends_each_kind_of_task_to_its_queue() -> None:
     for task, queue in (
         ("integrations.sync_run", INTEGRATIONS),
         ("integrations.dispatch_due_sources", INTEGRATIONS),
-        ("webhooks.deliver", DEFAULT),
+        ("integrations.sweep_expired_runs", INTEGRATIONS),
+        ("webhooks.deliver", WEBHOOKS),
+        ("webhooks.sweep_due_deliveries", WEBHOOKS),
+        ("notifications.send_emails", DEFAULT),
         ("okrplatform.health.canary", DEFAULT),
     ):
         assert router.route({}, task)["queue"].name == queue, task
 
 
-def test_two_workers_on_separate_queues_each_take_only_their_kind_of_task(
+def test_workers_on_separate_queues_each_take_only_their_kind_of_task(
     production_queues: None, admin
 ) -> None:
     organization = admin.organization
@@ -146,31 +152,77 @@ def test_two_workers_on_separate_queues_each_take_only_their_kind_of_task(
             next_run_at=timezone.now() - timedelta(seconds=5),
         )
 
-        with _worker(INTEGRATIONS) as integrations_worker:
+        with _worker(INTEGRATIONS) as integrations_worker, _worker(DEFAULT) as default_worker:
             [run_id] = sync.due_sources_dispatch()  # commits, then enqueues on "integrations"
             run = _wait_for(
                 lambda: SyncRun.unscoped.filter(pk=run_id, status=RunStatus.SUCCEEDED).first(),
                 "the integrations worker to finish the sync",
             )
             assert run.values_written == 2
-            # The sync's webhook went to the default queue, and no worker of this one took it.
+            # The sync's webhook went to the webhooks queue; neither running worker took it.
             [delivery] = WebhookDelivery.unscoped.filter(organization=organization)
             assert delivery.event == "kpi.value_recorded"
-            assert delivery.status == DeliveryStatus.PENDING
-            assert _waiting_messages(DEFAULT) == 1
+            assert _waiting_messages(WEBHOOKS) == 1
+            # The default worker is consuming: a canary sent to its queue is answered there.
+            celery_app.send_task("okrplatform.health.canary", queue=DEFAULT)
+            _wait_for(
+                lambda: WorkerHeartbeat.objects.filter(queue=DEFAULT).exists(),
+                "the default worker to answer its canary",
+            )
+            assert _waiting_messages(DEFAULT) == 0
             assert _waiting_messages(INTEGRATIONS) == 0
+            assert _waiting_messages(WEBHOOKS) == 1  # still there: only its own worker takes it
+            delivery.refresh_from_db()
+            assert delivery.status == DeliveryStatus.PENDING
             assert [r.path for r in server.requests] == ["/metric"]
 
-            with _worker(DEFAULT):
+            with _worker(WEBHOOKS):
                 _wait_for(
                     lambda: WebhookDelivery.unscoped.filter(
                         pk=delivery.pk, status=DeliveryStatus.SUCCEEDED
                     ).exists(),
-                    "the default worker to deliver the webhook",
+                    "the webhooks worker to deliver the webhook",
                 )
-                assert integrations_worker.poll() is None  # both workers run side by side
-            assert _waiting_messages(DEFAULT) == 0
+                # all three run side by side
+                assert integrations_worker.poll() is None
+                assert default_worker.poll() is None
+            assert _waiting_messages(WEBHOOKS) == 0
 
     assert [r.path for r in server.requests] == ["/metric", "/hook"]
     assert json.loads(server.requests[1].body)["type"] == "kpi.value_recorded"
     assert KPIValue.unscoped.filter(kpi=source.kpi).count() == 2
+
+
+def test_the_sweepers_re_send_of_a_lost_delivery_waits_for_the_webhooks_worker(
+    production_queues: None, admin
+) -> None:
+    """A delivery whose message was lost is sent again by the sweeper onto the webhooks queue:
+    a default worker leaves it alone, the webhooks worker delivers it."""
+    organization = admin.organization
+    with fake_server({"/hook": Reply(204)}) as server:
+        with organization_scope(organization.pk):
+            subscription = webhook_subscription_create(
+                actor=admin, url=server.url("/hook"), events=["kpi.value_recorded"]
+            ).subscription
+        lost = WebhookDelivery.unscoped.create(  # as emit writes it; its message never arrived
+            organization=organization,
+            subscription=subscription,
+            event="kpi.value_recorded",
+            payload={"kpi": 1},
+            next_attempt_at=timezone.now() - SWEEP_GRACE - timedelta(minutes=1),
+        )
+
+        with _worker(DEFAULT) as default_worker:
+            assert due_deliveries_sweep() == [lost.pk]
+            assert _waiting_messages(WEBHOOKS) == 1
+            assert _waiting_messages(DEFAULT) == 0
+            with _worker(WEBHOOKS):
+                _wait_for(
+                    lambda: WebhookDelivery.unscoped.filter(
+                        pk=lost.pk, status=DeliveryStatus.SUCCEEDED
+                    ).exists(),
+                    "the webhooks worker to deliver the re-sent webhook",
+                )
+            assert default_worker.poll() is None
+            assert _waiting_messages(WEBHOOKS) == 0
+    assert [r.path for r in server.requests] == ["/hook"]
