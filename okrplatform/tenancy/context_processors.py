@@ -36,5 +36,8 @@ def organization(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "can": {action.value: membership.can(action) for action in Action},
         "nav_items": nav_items,
-        "user_memberships": memberships_of_user(membership.user),
+        # Read by OrganizationMiddleware in its membership query; the selector for a request
+        # whose membership was set some other way.
+        "user_memberships": getattr(request, "user_memberships", None)
+        or memberships_of_user(membership.user),
     }

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from .models import Membership
 from .scope import _current_organization_id
+from .selectors import memberships_of_user
 
 ORGANIZATION_URL_KWARG = "org_slug"
 LAST_ORGANIZATION_SESSION_KEY = "last_organization_slug"
@@ -28,6 +29,7 @@ class OrganizationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.organization = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
+        request.user_memberships = None  # type: ignore[attr-defined]
         try:
             return self.get_response(request)
         finally:
@@ -47,18 +49,25 @@ class OrganizationMiddleware:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        membership = (
-            Membership.unscoped.select_related("organization", "user")
-            .filter(organization__slug=slug, user=request.user)
-            .first()
-        )
+        # One query answers both the membership check and the layout's organisation switcher:
+        # every membership of the user (a handful of rows), the one of this slug picked here.
+        memberships = list(memberships_of_user(request.user).select_related("user"))
+        membership = _membership_of(memberships, slug)
         if membership is None:
             raise Http404("No such organisation.")
         request.organization = membership.organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
+        request.user_memberships = memberships  # type: ignore[attr-defined]
         request._organization_scope_token = _current_organization_id.set(  # type: ignore[attr-defined]
             membership.organization_id
         )
         if request.session.get(LAST_ORGANIZATION_SESSION_KEY) != slug:
             request.session[LAST_ORGANIZATION_SESSION_KEY] = slug
         return None
+
+
+def _membership_of(memberships: list[Membership], slug: str) -> Membership | None:
+    for membership in memberships:
+        if membership.organization.slug == slug:
+            return membership
+    return None

@@ -1,0 +1,58 @@
+"""The fixed cost of an organisation page: what the middleware and the layout read."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from okrplatform.tenancy.models import Membership
+from tests.factories import MembershipFactory, OrganizationFactory
+
+pytestmark = pytest.mark.urls("okrplatform.tenancy.tests.layout_urls")
+
+
+def _get(client: Client, url: str) -> tuple[int, str, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    return response.status_code, response.content.decode(), [q["sql"] for q in captured]
+
+
+def test_bare_layout_reads_session_user_memberships_and_badge_only(
+    member: Membership, member_client: Client
+) -> None:
+    for index in range(5):
+        MembershipFactory(user=member.user, organization=OrganizationFactory(name=f"Other {index}"))
+
+    member_client.get("/acme/bare-layout/")  # the first visit saves the last organisation
+    status, page, queries = _get(member_client, "/acme/bare-layout/")
+
+    assert status == 200
+    # Session, user, every membership of the user (the check and the switcher), unread badge.
+    assert len(queries) == 4, queries
+    assert 'data-testid="org-switcher"' in page
+    assert page.count('class="org-mark"') == 1 + 6  # the summary's mark and one per organisation
+    assert 'href="/acme/" aria-current="true"' in page
+
+
+def test_switcher_lists_only_the_users_own_organisations(
+    member: Membership, member_client: Client, other_member: Membership
+) -> None:
+    status, page, _ = _get(member_client, "/acme/bare-layout/")
+
+    assert status == 200
+    assert "Acme Corp" in page
+    assert "Globex" not in page
+
+
+def test_non_member_gets_404_with_the_same_one_membership_query(
+    member_client: Client, other_member: Membership
+) -> None:
+    member_client.get("/acme/bare-layout/")
+    status, _, queries = _get(member_client, "/globex/bare-layout/")
+
+    assert status == 404
+    assert len(queries) == 3, (
+        queries
+    )  # session, user, memberships: no per-organisation lookup after a miss
