@@ -17,6 +17,8 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     # Lazy: HTMX fragments that never draw the top bar do not pay for the count.
     return {
         "notifications_unread": SimpleLazyObject(
-            lambda: unread_badge(recipient_id=membership.user_id)
+            lambda: unread_badge(
+                organization_id=membership.organization_id, recipient_id=membership.user_id
+            )
         )
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from .models import Notification, NotificationKind
@@ -22,11 +23,24 @@ def notification_get(*, recipient_id: int, pk: int) -> Notification | None:
     return notification_list(recipient_id=recipient_id).filter(pk=pk).first()
 
 
-def unread_badge(*, recipient_id: int) -> str:
+# By hand: the ORM spent ≈ 1.5 ms building this COUNT over a LIMIT subquery, five times what the
+# query takes, and the bell is on every page. Plain SQL, so SQLite runs it too; the organisation
+# is named explicitly, as the tenant manager would (notification_unread_idx answers it).
+_UNREAD_BADGE_SQL = f"""
+    SELECT COUNT(*) FROM (
+        SELECT 1 FROM {Notification._meta.db_table}
+        WHERE organization_id = %s AND recipient_id = %s AND read_at IS NULL
+        LIMIT %s
+    ) AS unread
+"""  # noqa: S608 - the table name is the model's, every value a parameter
+
+
+def unread_badge(*, organization_id: int, recipient_id: int) -> str:
     """The bell's label: "" when nothing is unread, else the count (capped, so the query reads
     at most BADGE_CAP + 1 index entries however many notices pile up)."""
-    unread = Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True)
-    count = unread.order_by()[: BADGE_CAP + 1].count()
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_BADGE_SQL, [organization_id, recipient_id, BADGE_CAP + 1])
+        (count,) = cursor.fetchone()
     if count > BADGE_CAP:
         return f"{BADGE_CAP}+"
     return str(count) if count else ""
