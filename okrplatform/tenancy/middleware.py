@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
+from .membership_rows import memberships_with_organizations
 from .models import Membership
 from .scope import _current_organization_id
-from .selectors import memberships_of_user
 
 ORGANIZATION_URL_KWARG = "org_slug"
 LAST_ORGANIZATION_SESSION_KEY = "last_organization_slug"
@@ -51,7 +51,7 @@ class OrganizationMiddleware:
             return redirect_to_login(request.get_full_path())
         # One query answers both the membership check and the layout's organisation switcher:
         # every membership of the user (a handful of rows), the one of this slug picked here.
-        memberships = list(memberships_of_user(request.user).select_related("user"))
+        memberships = memberships_with_organizations(request.user)
         membership = _membership_of(memberships, slug)
         if membership is None:
             raise Http404("No such organisation.")

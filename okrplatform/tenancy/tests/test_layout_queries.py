@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.forms.models import model_to_dict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from okrplatform.tenancy.membership_rows import memberships_with_organizations
 from okrplatform.tenancy.models import Membership
+from okrplatform.tenancy.selectors import memberships_of_user
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.urls("okrplatform.tenancy.tests.layout_urls")
@@ -56,3 +59,21 @@ def test_non_member_gets_404_with_the_same_one_membership_query(
     assert len(queries) == 3, (
         queries
     )  # session, user, memberships: no per-organisation lookup after a miss
+
+
+def test_hand_written_memberships_match_the_selector(
+    member: Membership, other_member: Membership
+) -> None:
+    for name in ("Zeta", "Beta", "Mu"):
+        MembershipFactory(user=member.user, organization=OrganizationFactory(name=name))
+
+    by_hand = memberships_with_organizations(member.user)
+    by_orm = list(memberships_of_user(member.user))
+
+    assert [m.organization.name for m in by_hand] == ["Acme Corp", "Beta", "Mu", "Zeta"]
+    for hand, orm in zip(by_hand, by_orm, strict=True):
+        assert model_to_dict(hand) == model_to_dict(orm)
+        assert (hand.pk, hand.joined_at) == (orm.pk, orm.joined_at)
+        assert model_to_dict(hand.organization) == model_to_dict(orm.organization)
+        assert hand.organization.created_at == orm.organization.created_at
+        assert hand.user == member.user
