@@ -16,12 +16,12 @@ from okrplatform.tenancy.models import Organization
 from tests.factories import TeamFactory, UserFactory
 
 VALUES_PER_KPI = 55
-# Session, user, membership (middleware); organisation switcher (context processor); board with
-# the reader's edit rights; teams of the filter; THE card query; board sections; the unread
-# count of the notification bell (top bar, so full pages only).
-BOARD_QUERIES = 10  # including one for the aligned-OKR counts
-BOARD_FRAGMENT_QUERIES = 8  # the fragment renders no organisation switcher and no bell
-ALL_KPIS_QUERIES = 8  # no board, no sections, no edit rights to check
+# Session, user, the user's memberships (middleware: the membership check and the organisation
+# switcher in one); board with the reader's edit rights; teams of the filter; THE card query;
+# board sections; the unread count of the notification bell (top bar, so full pages only).
+BOARD_QUERIES = 9  # including one for the aligned-OKR counts
+BOARD_FRAGMENT_QUERIES = 8  # the fragment renders no bell
+ALL_KPIS_QUERIES = 7  # no board, no sections, no edit rights to check
 
 
 def _seed(organization: Organization, kpi_count: int) -> Board:
