@@ -92,6 +92,7 @@ def _serving() -> Iterator[_Upstream]:
         for event in upstream.released.values():
             event.set()
         upstream.server.shutdown()
+        upstream.server.server_close()
 
 
 def _organisation_with_sources(slug: str, urls: list[str]) -> list[Any]:
@@ -128,12 +129,18 @@ def _make_due(source_ids: list[int]) -> list[int]:
     from django.utils import timezone
 
     from integrations import sync
-    from integrations.models import DataSource
+    from integrations.models import DataSource, SyncRun
 
     DataSource.unscoped.filter(pk__in=source_ids).update(
         next_run_at=timezone.now() - timedelta(milliseconds=1)
     )
-    return sync.due_sources_dispatch()
+    dispatched = sync.due_sources_dispatch()
+    # Only this part's runs: a source another part left scheduled is not ours to wait for.
+    return list(
+        SyncRun.unscoped.filter(pk__in=dispatched, data_source_id__in=source_ids).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def _wait_finished(run_ids: list[int], timeout: float = 180.0) -> None:

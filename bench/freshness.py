@@ -115,7 +115,11 @@ def run(owner: Membership, board: Board, samples: int) -> dict[str, Any]:
                 if index:
                     pipeline.append(time.perf_counter() - started)
     finally:
+        # A later part's dispatcher must not find this source due (its upstream is gone), and the
+        # closed socket refuses at once rather than leaving connections hanging in its backlog.
+        DataSource.unscoped.filter(pk=data_source.pk).update(enabled=False)
         source.server.shutdown()
+        source.server.server_close()
     interval = _dispatch_interval()
     worst = SCHEDULE_SECONDS + interval + max(pipeline)
     typical = SCHEDULE_SECONDS / 2 + interval / 2 + statistics.median(pipeline)
