@@ -44,14 +44,17 @@ from okrplatform.tenancy.scope import current_organization_id
 
 Row = dict[str, Any]
 
-# Columns of one KPI, in the order of ``KPISerializer.Meta.fields``.
-KPI_COLUMNS = (
+# The current target of a row: (kind, lower, upper, tolerance, effective_from), or None.
+TARGET = "current_target"
+# The fields of one KPI in the API, in order: ``KPISerializer.Meta.fields`` is this list, so the
+# fast path and the serializer cannot drift apart.
+KPI_FIELDS = (
     "id",
     "key",
     "name",
     "description",
-    "owner_team_id",
-    "owner_id",
+    "owner_team",
+    "owner",
     "unit_kind",
     "currency_code",
     "unit_suffix",
@@ -64,10 +67,14 @@ KPI_COLUMNS = (
     "latest_value",
     "latest_value_at",
     "last_recorded_at",
+    TARGET,
     "created_at",
 )
-# The current target of a row: (kind, lower, upper, tolerance, effective_from), or None.
-TARGET = "current_target"
+_FOREIGN_KEYS = {"owner_team", "owner"}
+# The table columns those fields read (the target is joined or queried apart).
+KPI_COLUMNS = tuple(
+    f"{field}_id" if field in _FOREIGN_KEYS else field for field in KPI_FIELDS if field != TARGET
+)
 TargetRow = tuple[str, decimal.Decimal | None, decimal.Decimal | None, decimal.Decimal | None, date]
 
 # What DRF's DecimalField(max_digits=20, decimal_places=6) quantizes with.

@@ -17,7 +17,7 @@ from kpis.models import KPI, Health, KPITarget
 from kpis.selectors import prefetch_current_targets
 from okrplatform.api.views import OrganizationReadOnlyViewSet
 
-from .kpi_rows import kpi_rows, kpi_values
+from .kpi_rows import KPI_FIELDS, kpi_rows, kpi_values
 
 
 class TargetSerializer(serializers.ModelSerializer[KPITarget]):
@@ -36,28 +36,7 @@ class KPISerializer(serializers.ModelSerializer[KPI]):
 
     class Meta:
         model = KPI
-        fields = [
-            "id",
-            "key",
-            "name",
-            "description",
-            "owner_team",
-            "owner",
-            "unit_kind",
-            "currency_code",
-            "unit_suffix",
-            "decimal_places",
-            "update_frequency",
-            "aggregation",
-            "archived",
-            "health",
-            "health_since",
-            "latest_value",
-            "latest_value_at",
-            "last_recorded_at",
-            "current_target",
-            "created_at",
-        ]
+        fields = list(KPI_FIELDS)
         read_only_fields = fields
 
 
