@@ -371,6 +371,13 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "schedule": env.float("WEBHOOKS_SWEEP_INTERVAL", default=60.0),
 }
 
+# Notices whose email task was lost (broker down at commit) or ran out of retries are emailed
+# by this sweep (okrplatform/notifications/sweeper.py).
+CELERY_BEAT_SCHEDULE["notifications-email-sweep"] = {
+    "task": "notifications.sweep_unsent_emails",
+    "schedule": env.float("NOTIFICATIONS_EMAIL_SWEEP_INTERVAL", default=60.0),
+}
+
 # --- Worker liveness ------------------------------------------------------------------------
 # Beat sends a canary to each queue; /healthz/worker answers 503 once one goes unanswered, which
 # catches a worker that is alive (it answers pings) but no longer consuming.

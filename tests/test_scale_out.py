@@ -122,6 +122,7 @@ def test_the_routing_table_sends_each_kind_of_task_to_its_queue() -> None:
         ("webhooks.deliver", WEBHOOKS),
         ("webhooks.sweep_due_deliveries", WEBHOOKS),
         ("notifications.send_emails", DEFAULT),
+        ("notifications.sweep_unsent_emails", DEFAULT),
         ("okrplatform.health.canary", DEFAULT),
     ):
         assert router.route({}, task)["queue"].name == queue, task

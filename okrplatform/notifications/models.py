@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from okrplatform.tenancy.scope import TenantModel
 
@@ -36,6 +37,9 @@ class Notification(TenantModel):
     read_at = models.DateTimeField(null=True, blank=True)
     # Set when the email task claims the notice: an email goes out at most once per notice.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # When the email sweeper should next look at the notice if it is still unsent (its message
+    # lost to a broker outage, or its retries spent): creation, then pushed back by each sweep.
+    email_due_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -54,6 +58,12 @@ class Notification(TenantModel):
                 fields=["organization", "recipient"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            # The email sweeper's scan (every minute): only unsent notices are in it.
+            models.Index(
+                fields=["email_due_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_unsent_idx",
             ),
         ]
 

@@ -26,3 +26,10 @@ def notification_emails_send(*, organization_id: int, notification_ids: list[int
     from .services import notification_emails_deliver
 
     return notification_emails_deliver(notification_ids=notification_ids)
+
+
+@shared_task(name="notifications.sweep_unsent_emails", ignore_result=True)
+def sweep_unsent_emails() -> int:
+    from .sweeper import unsent_emails_sweep
+
+    return len(unsent_emails_sweep())

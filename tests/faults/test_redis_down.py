@@ -1,6 +1,6 @@
 """Redis stopped while the app serves: pages and the API keep working, "Sync now" says plainly
 that background work is unavailable and starts nothing, and once Redis is back the dispatcher and
-the sweeper send every run that was due, once.
+the sweeper send every run that was due, once; notices made during the outage are emailed once.
 
 Redis here is the test's own server (the machine's is shared), stopped and started at will.
 """
@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +25,11 @@ from integrations.tests.factories import DataSourceFactory, IntegrationFactory
 from integrations.tests.httpserver import Reply, fake_server
 from kpis.models import KPIValue
 from okrplatform.background import BACKGROUND_UNAVAILABLE
+from okrplatform.notifications import sweeper as email_sweeper
+from okrplatform.notifications.models import Notification, NotificationKind
+from okrplatform.notifications.services import NoticeDraft, notifications_send
 from tests.api.conftest import issue_key
-from tests.factories import OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory
 
 from .conftest import in_process_worker, wait_for
 
@@ -151,3 +155,38 @@ def test_runs_due_during_the_outage_are_sent_once_the_broker_is_back(
     assert len(server.requests) == 3  # each run fetched once
     for source in every_source:
         assert KPIValue.unscoped.filter(kpi=source.kpi).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notice_emails_lost_in_the_outage_are_sent_once_the_broker_is_back(
+    private_broker,
+) -> None:
+    organization = OrganizationFactory()
+    owner = MembershipFactory(organization=organization, role="owner")
+    private_broker.stop()
+
+    # The change commits; its email task cannot be sent (logged, not raised): only the notice
+    # in the app knows an email is owed.
+    [notice_id] = notifications_send(
+        organization_id=organization.pk,
+        drafts=[
+            NoticeDraft(
+                recipient_id=owner.user_id,
+                kind=NotificationKind.KPI_UNHEALTHY,
+                title="Churn is unhealthy",
+                dedupe_key="kpi-unhealthy:1",
+            )
+        ],
+    )
+    assert Notification.unscoped.get(pk=notice_id).emailed_at is None
+    assert mail.outbox == []
+
+    private_broker.start()
+    after_grace = timezone.now() + email_sweeper.SWEEP_GRACE + timedelta(seconds=1)
+    with in_process_worker(["default"]):
+        assert email_sweeper.unsent_emails_sweep(now=after_grace) == [notice_id]
+        wait_for(lambda: len(mail.outbox) == 1, "the notice's email")
+        # A second beat's sweep a moment later finds nothing owed.
+        assert email_sweeper.unsent_emails_sweep(now=after_grace) == []
+    assert [message.to for message in mail.outbox] == [[owner.user.email]]
+    assert Notification.unscoped.get(pk=notice_id).emailed_at is not None
