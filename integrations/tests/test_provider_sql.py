@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,7 +15,8 @@ import pytest
 from integrations.providers import FetchError, sql
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-DATABASE = "okr_g_sql_source"
+# Unique per run: test runs of other checkouts may share these database servers.
+DATABASE = f"okr_g_sql_source_{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")

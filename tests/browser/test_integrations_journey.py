@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -37,7 +38,8 @@ from tests.factories import (
 
 from .harness import BrowserSession, OpenSession
 
-SCRATCH_DATABASE = "okr_browser_sql_source"
+# Unique per run: test runs of other checkouts may share this PostgreSQL server.
+SCRATCH_DATABASE = f"okr_browser_sql_source_{uuid.uuid4().hex[:8]}"
 ADMIN_DSN = "host=127.0.0.1 user=postgres dbname=postgres"
 
 
