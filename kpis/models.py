@@ -167,6 +167,17 @@ class KPITarget(TenantModel):
 class KPIValue(TenantModel):
     """One point of a KPI's time series; unique per (KPI, timestamp): writing it again updates it."""
 
+    # No index of its own: the unique (organization, kpi, timestamp) constraint leads with it.
+    # Every index on the largest table costs every write (docs/scaling.md).
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+    # Its plain index stays for deleting a KPI's points (small: B-tree deduplication). Reads go
+    # by organisation, KPI and time, which the unique constraint serves in either direction.
     kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="values")
     timestamp = models.DateTimeField()
     value = value_field()
@@ -199,7 +210,6 @@ class KPIValue(TenantModel):
             )
         ]
         indexes = [
-            models.Index(fields=["kpi", "-timestamp"], name="kpi_value_kpi_ts_idx"),
             # Deleting a run (with its data source) clears its points through this.
             models.Index(
                 fields=["sync_run"],
