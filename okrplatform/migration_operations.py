@@ -7,6 +7,7 @@ CREATE / DROP INDEX CONCURRENTLY cannot run in a transaction, so a migration usi
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 
 
@@ -14,7 +15,11 @@ def _postgresql(schema_editor: BaseDatabaseSchemaEditor) -> bool:
     return bool(schema_editor.connection.vendor == "postgresql")
 
 
-class AddIndexConcurrentlyWherePossible(AddIndexConcurrently):
+class _ConcurrentlyOnPostgreSQL(Operation):
+    """The concurrent operation on PostgreSQL; its plain counterpart (``plain``) elsewhere."""
+
+    plain: type[Operation]
+
     def database_forwards(
         self,
         app_label: str,
@@ -25,9 +30,7 @@ class AddIndexConcurrentlyWherePossible(AddIndexConcurrently):
         if _postgresql(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
         self,
@@ -39,39 +42,15 @@ class AddIndexConcurrentlyWherePossible(AddIndexConcurrently):
         if _postgresql(schema_editor):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class RemoveIndexConcurrentlyWherePossible(RemoveIndexConcurrently):
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if _postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.RemoveIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+class AddIndexConcurrentlyWherePossible(_ConcurrentlyOnPostgreSQL, AddIndexConcurrently):
+    plain = migrations.AddIndex
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if _postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.RemoveIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+
+class RemoveIndexConcurrentlyWherePossible(_ConcurrentlyOnPostgreSQL, RemoveIndexConcurrently):
+    plain = migrations.RemoveIndex
 
 
 class DropForeignKeyIndexConcurrently(migrations.AlterField):
