@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -15,8 +15,11 @@ from rest_framework.response import Response
 from kpis.candidates import candidate_kpis, kpi_ids_with_active_aligned_objective
 from kpis.models import KPI, Health, KPITarget
 from kpis.selectors import prefetch_current_targets
+from okrplatform.api.filters import FilterBackend, OrderingFilter
+from okrplatform.api.keyset import KeysetPage
 from okrplatform.api.views import OrganizationReadOnlyViewSet
 
+from .kpi_page_sql import kpi_page_rows
 from .kpi_rows import KPI_FIELDS, kpi_rows, kpi_values
 
 
@@ -50,18 +53,39 @@ class KPIFilter(filters.FilterSet):
 
 
 class KPIReadOnlyViewSet(OrganizationReadOnlyViewSet):
-    """Lists take the fast path of ``kpi_rows``: the usual filters, ordering and cursor page, over
-    ``values()`` rather than model instances, and rows built as plain dicts (one query for any
-    page size on PostgreSQL, two elsewhere). ``serializer_class`` still describes the response
-    (schema) and serves the detail.
+    """Lists take the fast path of ``kpi_rows``: the usual filters and ordering over ``values()``
+    rather than model instances, a keyset cursor page (``KeysetPage``), and rows built as plain
+    dicts (one query for any page size on PostgreSQL, two elsewhere). On PostgreSQL a list whose
+    query names no filter is one hand-written statement (``kpi_page_sql``) when the view allows
+    it. ``serializer_class`` still describes the response (schema) and serves the detail.
     """
+
+    pagination_class = KeysetPage
+    ordering: list[str]
+    # Whether the plain list (no filter named) may be read by ``kpi_page_rows``: only for a
+    # queryset that is every KPI of the organisation.
+    plain_list_by_sql = False
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         now = timezone.now()
-        page = self.paginate_queryset(kpi_values(self.filter_queryset(self.get_queryset()), now))
-        if page is None:  # never, with CursorPage as every list's paginator
-            raise ImproperlyConfigured("KPI lists are paginated.")
-        return self.get_paginated_response(kpi_rows(page, now))
+        paginator = self.paginator
+        assert isinstance(paginator, KeysetPage)  # noqa: S101 - set just above
+        every_kpi = KPI.objects.all()  # lazy: only the ordering filter's validation reads it
+        ordering = OrderingFilter().get_ordering(request, every_kpi, self) or self.ordering
+        paginator.start(request, KPI, ordering)
+        if (
+            self.plain_list_by_sql
+            and connection.vendor == "postgresql"
+            and not FilterBackend().names_a_filter(request, every_kpi, self)
+        ):
+            return paginator.get_paginated_response(kpi_page_rows(paginator, now))
+        queryset = paginator.page_query(self.filter_queryset(self.get_queryset()))
+        fetched = list(kpi_values(queryset, now)[: paginator.fetch_size])
+        keys = paginator.walk_keys
+        positions = [tuple(row[key.field] for key in keys) for row in fetched]
+        return paginator.get_paginated_response(
+            kpi_rows(paginator.paginate_rows(fetched, positions), now)
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kpi = self.get_object()
@@ -78,6 +102,7 @@ class KPIViewSet(KPIReadOnlyViewSet):
     filterset_class = KPIFilter
     ordering_fields = ["name", "health", "latest_value_at", "id"]
     ordering = ["name", "id"]
+    plain_list_by_sql = True
 
     def get_queryset(self) -> QuerySet[KPI]:
         return KPI.objects.order_by("name", "id")

@@ -3,23 +3,28 @@ byte for byte, on the PostgreSQL path and on the portable one (SQLite's)."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.test import override_settings
+from django.db.models import F
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 
+from kpis.api.kpi_page_sql import kpi_page_rows
 from kpis.api.kpis import KPISerializer, OKRCandidateViewSet
 from kpis.models import KPI, Health, KPITarget, TargetKind, UpdateFrequency
 from kpis.periods import period_start
 from kpis.selectors import prefetch_current_targets
+from okrplatform.api.keyset import KeysetPage
 from okrplatform.tenancy.models import Membership, Team
-from okrplatform.tenancy.scope import organization_scope
+from okrplatform.tenancy.scope import TenantScopeError, organization_scope
 from tests.api.conftest import KeyClient, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -126,32 +131,144 @@ def _path(link: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-# DRF's cursor keeps only the first ordering field as its position (plus an offset into the ties),
-# so an ordering with ties (``health``) walks once only because the API's OrderingFilter appends
-# ``id`` in the last field's direction.
-@pytest.mark.parametrize("ordering", ["", "-name", "created_at", "health", "-health"])
-def test_cursor_pages_walk_the_whole_list_once(
+def _expected_ids(ordering: str) -> list[int]:
+    """Every KPI's id in the list's order for ``?ordering=``: ``id`` as the last key in the
+    direction of the last field, NULLs as the largest value (last up, first down)."""
+    terms = [term for term in ordering.split(",") if term] or ["name"]
+    terms.append("-id" if terms[-1].startswith("-") else "id")
+    order = [
+        F(term[1:]).desc(nulls_first=True) if term.startswith("-") else F(term).asc(nulls_last=True)
+        for term in terms
+    ]
+    return list(KPI.objects.order_by(*order).values_list("pk", flat=True))
+
+
+def _walk(client: KeyClient, link: str | None, direction: str) -> list[list[int]]:
+    pages: list[list[int]] = []
+    while link:
+        response = client.get(link)
+        assert response.status_code == 200, response.content
+        document = response.json()
+        pages.append([row["id"] for row in document["results"]])
+        link = _path(document[direction]) if document[direction] else None
+    return pages
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    ["", "-name", "health", "-health", "latest_value_at", "-latest_value_at", "health,-name"],
+)
+def test_cursor_pages_walk_the_whole_list_once_both_ways(
     owner: Membership, write_path: str, ordering: str
 ) -> None:
-    """Pages of three, followed by their ``next`` links: every KPI once, in order, and
-    ``previous`` leads back a page."""
+    """Pages of three, followed by their ``next`` links: every KPI once, in order; then from the
+    last page back by ``previous`` links: the same pages, to the first (which has none). Ties
+    (``health``), NULLs (``latest_value_at``) and mixed directions included."""
     _kpis_of_every_kind(owner)
     client = issue_key(owner)
     with organization_scope(owner.organization_id):
-        tiebreaker = "-id" if ordering.startswith("-") else "id"
-        names = KPI.objects.order_by(ordering or "name", tiebreaker)
-        expected_ids = list(names.values_list("pk", flat=True))
-    link: str | None = reverse("api:kpi-list") + f"?page_size=3&ordering={ordering}"
-    pages: list[list[int]] = []
-    while link:
-        document = client.get(link).json()
-        pages.append([row["id"] for row in document["results"]])
-        link = _path(document["next"]) if document["next"] else None
-    seen = [pk for page in pages for pk in page]
-    assert seen == expected_ids
-    if ordering.lstrip("-") == "health":
-        # Backwards, DRF's cursor counts its offset among ties from the page's first row, so a
-        # ``previous`` page inside a run of ties may be shifted (known; forward walks are exact).
-        return
-    back = client.get(_path(document["previous"])).json()
-    assert [row["id"] for row in back["results"]] == pages[-2]
+        expected_ids = _expected_ids(ordering)
+    first = reverse("api:kpi-list") + f"?page_size=3&ordering={ordering}"
+    pages = _walk(client, first, "next")
+    assert [pk for page in pages for pk in page] == expected_ids
+    assert all(len(page) == 3 for page in pages[:-1])
+    last = client.get(first).json()
+    while last["next"]:
+        last = client.get(_path(last["next"])).json()
+    back = _walk(client, _path(last["previous"]), "previous")
+    assert back == pages[-2::-1]
+
+
+def test_a_filtered_list_pages_on_the_orm_path_too(owner: Membership) -> None:
+    """A filter takes the ORM path on PostgreSQL as well: same rows as the serializer's, and the
+    same keyset walk."""
+    _kpis_of_every_kind(owner)
+    client = issue_key(owner)
+    with organization_scope(owner.organization_id):
+        kept = KPI.objects.filter(archived=False)
+        expected = _serializer_json(owner, kept.order_by("-health", "-id"))
+        expected_ids = list(kept.order_by("-health", "-id").values_list("pk", flat=True))
+    url = reverse("api:kpi-list") + "?archived=false&ordering=-health"
+    response = client.get(url + "&page_size=500")
+    assert JSONRenderer().render(response.json()["results"]) == expected
+    pages = _walk(client, url + "&page_size=4", "next")
+    assert [pk for page in pages for pk in page] == expected_ids
+
+
+def test_ties_beyond_a_thousand_rows_walk_once(owner: Membership, write_path: str) -> None:
+    """1,100 KPIs of one health: DRF's offset cursor stopped at 1,000 rows of ties; the keyset
+    walks them all, forward and back."""
+    KPI.unscoped.bulk_create(
+        KPI(organization=owner.organization, name=f"KPI {index:04d}", health=Health.AT_RISK)
+        for index in range(1100)
+    )
+    client = issue_key(owner)
+    with organization_scope(owner.organization_id):
+        expected_ids = _expected_ids("health")
+    pages = _walk(client, reverse("api:kpi-list") + "?ordering=health&page_size=300", "next")
+    assert [pk for page in pages for pk in page] == expected_ids
+    last = client.get(reverse("api:kpi-list") + "?ordering=health&page_size=300")
+    document = last.json()
+    while document["next"]:
+        document = client.get(_path(document["next"])).json()
+    back = _walk(client, _path(document["previous"]), "previous")
+    assert [pk for page in reversed(back) for pk in page] == expected_ids[:900]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        base64.b64encode(b"p=KPI+01&r=1").decode(),  # DRF's own format, from before
+        "not base64!",
+        base64.urlsafe_b64encode(b'{"v":1,"o":"name,id","p":["KPI 01","7"],"r":0}').decode(),
+        base64.urlsafe_b64encode(b'{"v":1,"o":"name,id","p":["KPI 01"],"r":0}').decode(),
+        base64.urlsafe_b64encode(b'{"v":1,"o":"name,id","p":[null,7],"r":0}').decode(),
+        base64.urlsafe_b64encode(b"[1, 2]").decode(),
+    ],
+)
+def test_a_stale_or_damaged_cursor_is_a_clear_400(
+    owner: Membership, write_path: str, cursor: str
+) -> None:
+    _kpis_of_every_kind(owner)
+    response = issue_key(owner).get(reverse("api:kpi-list"), {"cursor": cursor})
+    assert response.status_code == 400, response.content
+    assert "start again from the first page" in response.json()["detail"]
+
+
+def test_a_cursor_of_another_ordering_is_a_clear_400(owner: Membership, write_path: str) -> None:
+    _kpis_of_every_kind(owner)
+    client = issue_key(owner)
+    document = client.get(reverse("api:kpi-list"), {"page_size": 2}).json()
+    cursor = parse_qs(urlsplit(document["next"]).query)["cursor"][0]
+    assert client.get(reverse("api:kpi-list"), {"cursor": cursor}).status_code == 200
+    response = client.get(reverse("api:kpi-list"), {"cursor": cursor, "ordering": "health"})
+    assert response.status_code == 400
+    assert "another ordering" in response.json()["detail"]
+
+
+def test_the_hand_written_page_shows_only_the_callers_kpis(
+    owner: Membership, other_member: Membership
+) -> None:
+    """Another organisation's KPIs and targets (same names, same health) never appear, on any
+    page, in any ordering."""
+    _kpis_of_every_kind(owner)
+    _kpis_of_every_kind(other_member)
+    client = issue_key(owner)
+    with organization_scope(owner.organization_id):
+        own = set(KPI.objects.values_list("pk", flat=True))
+    for ordering in ["", "health", "-latest_value_at"]:
+        url = reverse("api:kpi-list") + f"?page_size=4&ordering={ordering}"
+        seen = [pk for page in _walk(client, url, "next") for pk in page]
+        assert sorted(seen) == sorted(own)
+    with organization_scope(other_member.organization_id):
+        expected = _serializer_json(other_member, KPI.objects.order_by("name", "id"))
+    assert _list_json(issue_key(other_member), reverse("api:kpi-list")) == expected
+
+
+def test_the_hand_written_page_refuses_to_run_without_an_organisation(
+    owner: Membership, rf: RequestFactory
+) -> None:
+    paginator = KeysetPage()
+    paginator.start(Request(rf.get("/api/v1/kpis/")), KPI, ["name", "id"])
+    with pytest.raises(TenantScopeError):
+        kpi_page_rows(paginator, timezone.now())

@@ -34,14 +34,17 @@ class FilterBackend(filters.DjangoFilterBackend):
     """
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        if not self.names_a_filter(request, queryset, view):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    def names_a_filter(self, request: Request, queryset: QuerySet[Any], view: Any) -> bool:
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and not any(
+        return filterset_class is None or any(
             parameter.startswith(name)
             for parameter in request.query_params
             for name in filterset_class.base_filters
-        ):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
+        )
 
 
 class OrderingFilter(drf_filters.OrderingFilter):
