@@ -61,6 +61,7 @@ class KPIReadOnlyViewSet(OrganizationReadOnlyViewSet):
     """
 
     pagination_class = KeysetPage
+    queryset: QuerySet[KPI] = KPI.objects.all()  # compiled in the bound organisation
     ordering: list[str]
     # Whether the plain list (no filter named) may be read by ``kpi_page_rows``: only for a
     # queryset that is every KPI of the organisation.
@@ -70,7 +71,9 @@ class KPIReadOnlyViewSet(OrganizationReadOnlyViewSet):
         now = timezone.now()
         paginator = self.paginator
         assert isinstance(paginator, KeysetPage)  # noqa: S101 - set just above
-        every_kpi = KPI.objects.all()  # lazy: only the ordering filter's validation reads it
+        # The class's queryset (never run here): the backends only check its model. Building a
+        # fresh one, with the tenant filter, cost a tenth of the plain list's time.
+        every_kpi = self.queryset
         ordering = OrderingFilter().get_ordering(request, every_kpi, self) or self.ordering
         paginator.start(request, KPI, ordering)
         if (
@@ -98,7 +101,6 @@ class KPIViewSet(KPIReadOnlyViewSet):
     filter with ``archived=false``."""
 
     serializer_class = KPISerializer
-    queryset = KPI.objects.all()
     filterset_class = KPIFilter
     ordering_fields = ["name", "health", "latest_value_at", "id"]
     ordering = ["name", "id"]
@@ -113,7 +115,6 @@ class OKRCandidateViewSet(KPIReadOnlyViewSet):
     candidates for a new OKR, longest unhealthy first."""
 
     serializer_class = KPISerializer
-    queryset = KPI.objects.all()
     filterset_class = KPIFilter
     ordering_fields = ["health_since", "name", "id"]
     ordering = ["health_since", "id"]
