@@ -385,6 +385,8 @@ def sync_run_execute(*, run_id: int) -> RunOutcome:
     except (DomainError, CredentialError) as error:
         return _fail(run, source, getattr(error, "message", str(error)))
     except SoftTimeLimitExceeded:
+        # The alarm may have cut a query short: a connection Django would still call usable.
+        connection.close()
         return _fail(run, source, "The sync took too long and was stopped.")
     except Exception:  # a bug must not leave the run hanging, nor show its details
         logger.exception("sync run %s failed unexpectedly", run.pk)

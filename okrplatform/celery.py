@@ -12,3 +12,5 @@ app = Celery("okrplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["okrplatform.tenancy"])
+
+from okrplatform import worker_connections  # noqa: E402, F401 - connects the task signals

@@ -323,6 +323,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Celery closes every database connection after every task unless this is set: each sync run
+# then paid for a new PostgreSQL session (and its cold catalogue caches). With it, a worker
+# keeps its connection as Django's CONN_MAX_AGE says and reconnects every this many tasks;
+# okrplatform.worker_connections closes a connection a task may have left unusable.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "platform-heartbeat": {"task": "okrplatform.tenancy.tasks.heartbeat", "schedule": 60.0},
 }
