@@ -31,8 +31,18 @@ def _report(text: str = "") -> None:
     print(text)  # noqa: T201 - a command-line tool: its output is the point
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: with the workers' concurrent fetches, connections
+    # beyond it were dropped and retried a second later by the kernel. A real API's is larger.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def _serve(bodies: dict[str, bytes]) -> tuple[ThreadingHTTPServer, int]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as a real API answers: the workers' client pools connections per host.
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, *args: object) -> None:
             pass
 
@@ -44,8 +54,7 @@ def _serve(bodies: dict[str, bytes]) -> tuple[ThreadingHTTPServer, int]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_address[1]
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -34,6 +35,9 @@ from django.db import connection, transaction
 from okrplatform.tenancy.models import Organization
 
 from .models import RunStatus, SyncRun
+
+if TYPE_CHECKING:
+    from .sync import Claimed
 
 # The advisory lock key's first half: namespaces our per-organisation lock in PostgreSQL's
 # shared advisory lock space (the second half is the organisation id).
@@ -48,9 +52,10 @@ _last_seen: dict[int, float] = {}
 
 @dataclass(frozen=True)
 class Deferred:
-    """The run was over its organisation's cap: still queued, attempt not counted."""
+    """The runs were over their organisation's cap: still queued, attempts not counted."""
 
     retry_in: float
+    run_ids: list[int] = field(default_factory=list)
 
 
 def max_running() -> int:
@@ -83,17 +88,17 @@ def others_seen_recently(organization_id: int) -> bool:
     )
 
 
-def run_claim_within_cap(
+def runs_claim_within_cap(
     *,
-    run_id: int,
+    run_ids: list[int],
     organization_id: int,
     now: datetime,
     queue_lease: timedelta,
-    claim: Callable[[], SyncRun | None],
-) -> SyncRun | Deferred | None:
-    """Claim the run with ``claim`` unless its organisation already has ``max_running()`` runs
-    running; then leave it queued (its lease moved past the countdown, so the sweeper does not
-    send it meanwhile) and return ``Deferred``."""
+    claim: Callable[[int], Claimed],
+) -> Claimed | Deferred:
+    """Claim with ``claim(limit)`` as many of the runs as the organisation's cap leaves room
+    for; with no room, leave them queued (their leases moved past the countdown, so the
+    sweeper does not send them meanwhile) and return ``Deferred`` with their ids."""
     with transaction.atomic():
         _claims_serialize(organization_id)
         # Counted after the lock: every claim that held it before us has committed.
@@ -103,17 +108,21 @@ def run_claim_within_cap(
                 status=RunStatus.RUNNING,
                 lease_expires_at__gt=now,
             )
-            .exclude(pk=run_id)
+            .exclude(pk__in=run_ids)
             .count()
         )
         if running < max_running():
-            return claim()
+            return claim(max_running() - running)
         retry_in = random.uniform(*DEFER_SECONDS)  # noqa: S311 - jitter, not a secret
-        waiting = SyncRun.unscoped.filter(
-            pk=run_id, organization_id=organization_id, status=RunStatus.QUEUED
-        ).update(lease_expires_at=now + timedelta(seconds=retry_in) + queue_lease)
-        # Not queued (finished, or running under another worker): this message is a duplicate.
-        return Deferred(retry_in) if waiting else None
+        queued = SyncRun.unscoped.filter(
+            pk__in=run_ids, organization_id=organization_id, status=RunStatus.QUEUED
+        )
+        waiting = sorted(queued.values_list("pk", flat=True))
+        queued.filter(pk__in=waiting).update(
+            lease_expires_at=now + timedelta(seconds=retry_in) + queue_lease
+        )
+        # Not queued (finished, or running under another worker): those messages are duplicates.
+        return Deferred(retry_in, run_ids=waiting) if waiting else claim(0)
 
 
 def _claims_serialize(organization_id: int) -> None:

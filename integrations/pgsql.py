@@ -1,12 +1,13 @@
-"""The PostgreSQL fast paths of the sync pipeline: each does in one statement what the portable
-path in ``integrations.sync`` does in several (a one-point run is mostly round trips, so every
-statement saved is throughput). Same rules, same results; every statement names the
-organisation explicitly.
+"""The PostgreSQL fast paths of the sync pipeline: each does in one statement, for a whole chunk
+of runs, what the portable path in ``integrations.sync`` does in several (a one-point run is
+mostly round trips, so every statement saved is throughput). Same rules, same results; every
+statement names the organisation explicitly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -74,9 +75,11 @@ def _claim_sql(*, flush_lazily: bool, alone: bool) -> str:
     return f"""
         WITH target AS (
             SELECT id FROM {table[SyncRun]}
-            WHERE id = %(run_id)s AND organization_id = %(organization_id)s
+            WHERE id = ANY(%(run_ids)s) AND organization_id = %(organization_id)s
               AND status IN (%(queued)s, %(running)s)
               AND NOT (status = %(running)s AND coalesce(lease_expires_at > %(now)s, false)){only_alone}
+            ORDER BY id
+            LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
         ), settings AS (SELECT 1{lazily})
         UPDATE {table[SyncRun]} r SET
@@ -94,79 +97,103 @@ def _claim_sql(*, flush_lazily: bool, alone: bool) -> str:
     """  # noqa: S608 - only our own table and column names are interpolated
 
 
-def run_claim(
+def runs_claim(
     *,
-    run_id: int,
+    run_ids: Sequence[int],
     organization_id: int,
     now: datetime,
     lease_expires_at: datetime,
     alone_until: datetime | None = None,
-) -> SyncRun | None:
-    """``sync.sync_run_claim`` in one statement: the run taken under a lease, with its data
-    source, integration and KPI loaded; None if it is finished or another worker holds it.
+    limit: int | None = None,
+) -> list[SyncRun]:
+    """``sync.sync_run_claim`` for many runs in one statement: those of ``run_ids`` not finished
+    nor held by another worker (at most ``limit``, lowest ids first), taken under a lease, each
+    with its data source, integration and KPI loaded.
 
-    With ``alone_until`` (now + the queue lease), also None while another organisation has a
-    run in flight."""
+    With ``alone_until`` (now + the queue lease), none while another organisation has a run in
+    flight."""
     with connection.cursor() as cursor:
         cursor.execute(
             # In a caller's transaction the setting would outlive the claim: flush as usual.
             _claim_sql(flush_lazily=not connection.in_atomic_block, alone=alone_until is not None),
             {
-                "run_id": run_id,
+                "run_ids": list(run_ids),
                 "organization_id": organization_id,
                 "now": now,
                 "lease": lease_expires_at,
                 "in_flight_until": alone_until,
+                "limit": limit,
                 "queued": RunStatus.QUEUED,
                 "running": RunStatus.RUNNING,
             },
         )
-        row = cursor.fetchone()
-    if row is None:
-        return None
+        rows = cursor.fetchall()
     widths = [len(_fields(model)) for model in _LOADED]
     starts = [sum(widths[:index]) for index in range(len(_LOADED))]
-    run = _instance(SyncRun, row[starts[0] : starts[1]])
-    source = _instance(DataSource, row[starts[1] : starts[2]])
-    source.integration = _instance(Integration, row[starts[2] : starts[3]])
-    source.kpi = _instance(KPI, row[starts[3] :])
-    run.data_source = source
-    return run
+    runs = []
+    for row in sorted(rows, key=lambda row: row[0]):
+        run = _instance(SyncRun, row[starts[0] : starts[1]])
+        source = _instance(DataSource, row[starts[1] : starts[2]])
+        source.integration = _instance(Integration, row[starts[2] : starts[3]])
+        source.kpi = _instance(KPI, row[starts[3] :])
+        run.data_source = source
+        runs.append(run)
+    return runs
 
 
-def run_succeed(*, run: SyncRun, now: datetime, written: int, duration_ms: int | None) -> bool:
-    """Finish the run as succeeded if this attempt still holds it and, in the same statement,
-    mark its source healthy. True if this attempt finished it."""
+@dataclass(frozen=True)
+class Succeeded:
+    """A run to finish as succeeded: the attempt that holds it and what it wrote."""
+
+    run: SyncRun
+    written: int
+    duration_ms: int | None
+
+
+def runs_succeed(*, succeeded: Sequence[Succeeded], now: datetime) -> set[int]:
+    """Finish the runs as succeeded, each if its attempt still holds it, and in the same
+    statement mark their sources healthy. Returns the ids of the runs this finished."""
+    if not succeeded:
+        return set()
+    organization_ids = {item.run.organization_id for item in succeeded}
+    if len(organization_ids) != 1:
+        raise ValueError("runs_succeed takes the runs of one organisation")
     runs = connection.ops.quote_name(SyncRun._meta.db_table)
     sources = connection.ops.quote_name(DataSource._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH finished AS (
-                UPDATE {runs} SET status = %(succeeded)s, error = '', values_written = %(written)s,
-                    finished_at = %(now)s, duration_ms = %(duration)s, lease_expires_at = NULL
-                WHERE id = %(run_id)s AND organization_id = %(organization_id)s
-                  AND attempts = %(attempts)s AND status NOT IN (%(succeeded)s, %(failed)s)
-                RETURNING data_source_id
+            WITH done AS (
+                SELECT * FROM unnest(
+                    %(run_ids)s::bigint[], %(attempts)s::int[], %(written)s::int[],
+                    %(durations)s::int[]
+                ) AS d(run_id, attempts, written, duration)
+            ), finished AS (
+                UPDATE {runs} r SET status = %(succeeded)s, error = '',
+                    values_written = done.written, finished_at = %(now)s,
+                    duration_ms = done.duration, lease_expires_at = NULL
+                FROM done
+                WHERE r.id = done.run_id AND r.organization_id = %(organization_id)s
+                  AND r.attempts = done.attempts AND r.status NOT IN (%(succeeded)s, %(failed)s)
+                RETURNING r.id, r.data_source_id
             ), healthy AS (
                 UPDATE {sources} SET status = %(ok)s, last_error = '', failing_since = NULL,
                     last_success_at = %(now)s
                 WHERE id IN (SELECT data_source_id FROM finished)
                   AND organization_id = %(organization_id)s
             )
-            SELECT count(*) FROM finished
+            SELECT id FROM finished
             """,  # noqa: S608 - only our own table names are interpolated
             {
                 "succeeded": RunStatus.SUCCEEDED,
                 "failed": RunStatus.FAILED,
                 "ok": SourceStatus.OK,
-                "written": written,
                 "now": now,
-                "duration": duration_ms,
-                "run_id": run.pk,
-                "organization_id": run.organization_id,
-                "attempts": run.attempts,
+                "run_ids": [item.run.pk for item in succeeded],
+                "attempts": [item.run.attempts for item in succeeded],
+                "written": [item.written for item in succeeded],
+                "durations": [item.duration_ms for item in succeeded],
+                "organization_id": organization_ids.pop(),
             },
         )
-        row = cursor.fetchone()
-    return bool(row and row[0])
+        return {run_id for (run_id,) in cursor.fetchall()}

@@ -16,6 +16,7 @@ The dispatcher and the sweeper are the scheduler: they read every organisation's
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -32,13 +32,11 @@ from django.utils import timezone
 from kpis.models import ValueSource
 from kpis.services import PointInput, kpi_values_record_many
 from okrplatform.background import BrokerUnavailableError
-from okrplatform.errors import DomainError
 from okrplatform.tenancy.scope import current_organization_id, organization_scope
 from okrplatform.webhooks import payloads
 from okrplatform.webhooks.events import emit
 
 from . import fairness, pgsql
-from .crypto import CredentialError
 from .models import DataSource, RunStatus, RunTrigger, SourceStatus, SyncRun
 from .providers import FetchError, Point, provider_get
 
@@ -54,14 +52,34 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 30 * 60
 
 
+def integrations_queue() -> str:
+    return str(getattr(settings, "INTEGRATIONS_QUEUE", "integrations"))
+
+
 def _enqueue(run: SyncRun, *, countdown: float | None = None) -> None:
+    """Send one run (Sync now, the sweeper, a retry) as a task of its own."""
     from .tasks import sync_run_task
 
-    options: dict[str, Any] = {"queue": getattr(settings, "INTEGRATIONS_QUEUE", "integrations")}
+    options: dict[str, Any] = {"queue": integrations_queue()}
     if countdown is not None:
         options["countdown"] = countdown
     sync_run_task.apply_async(
         kwargs={"organization_id": run.organization_id, "run_id": run.pk}, **options
+    )
+
+
+def runs_per_task() -> int:
+    """How many of an organisation's due runs the dispatcher sends as one task (a chunk)."""
+    return max(int(getattr(settings, "INTEGRATIONS_RUNS_PER_TASK", 20)), 1)
+
+
+def _enqueue_chunk(organization_id: int, run_ids: list[int]) -> None:
+    """Send a chunk of one organisation's runs as one task (integrations/chunks.py)."""
+    from .tasks import sync_runs_task
+
+    sync_runs_task.apply_async(
+        kwargs={"organization_id": organization_id, "run_ids": run_ids},
+        queue=integrations_queue(),
     )
 
 
@@ -80,18 +98,44 @@ def _enqueue_or_leave_to_sweeper(run: SyncRun) -> None:
     the first sweep once the broker is back sends it. The run row keeps the slot (the schedule
     has moved on), so a broker outage delays runs but loses none, and raises nothing here:
     the transaction that made the run has committed."""
+    _send_or_leave_to_sweeper([run.pk], lambda: _enqueue(run))
+
+
+def _send_or_leave_to_sweeper(run_ids: list[int], send: Callable[[], None]) -> None:
     global _broker_down_until  # noqa: PLW0603 - a per-process circuit breaker
     if time.monotonic() >= _broker_down_until:
         try:
-            _enqueue(run)
+            send()
         except BrokerUnavailableError as error:
             _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
             logger.warning("the broker is unavailable (%s); runs wait for the sweeper", error)
         else:
             return
-    SyncRun.unscoped.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+    SyncRun.unscoped.filter(pk__in=run_ids, status=RunStatus.QUEUED).update(
         lease_expires_at=timezone.now()
     )
+
+
+def _enqueue_in_chunks_on_commit(runs: list[SyncRun]) -> None:
+    """Once the runs are committed, send them as chunks of one organisation's runs each (a lone
+    run as a task of its own). A chunk the broker refuses is left to the sweeper, run by run."""
+    by_organization: dict[int, list[SyncRun]] = {}
+    for run in runs:
+        by_organization.setdefault(run.organization_id, []).append(run)
+    size = runs_per_task()
+    for organization_id, organization_runs in by_organization.items():
+        for offset in range(0, len(organization_runs), size):
+            chunk = organization_runs[offset : offset + size]
+            if len(chunk) == 1:
+                _enqueue_on_commit(chunk[0])
+                continue
+            transaction.on_commit(
+                functools.partial(_send_chunk, organization_id, [run.pk for run in chunk])
+            )
+
+
+def _send_chunk(organization_id: int, run_ids: list[int]) -> None:
+    _send_or_leave_to_sweeper(run_ids, functools.partial(_enqueue_chunk, organization_id, run_ids))
 
 
 def _run_for_slot(source: DataSource, slot: datetime, trigger: str) -> tuple[SyncRun, bool]:
@@ -143,8 +187,7 @@ def due_sources_dispatch(*, now: datetime | None = None) -> list[int]:
             # Missed slots are skipped, not replayed: one run catches up, history comes with it.
             source.next_run_at = data_source_next_run(source, after=max(now, slot))
         DataSource.unscoped.bulk_update(sources, ["next_run_at"])
-        for run in runs:
-            _enqueue_on_commit(run)
+        _enqueue_in_chunks_on_commit(runs)
     return [run.pk for run in runs]
 
 
@@ -207,41 +250,62 @@ def sync_run_claim(
     *, run_id: int, now: datetime | None = None, alone: bool = False
 ) -> SyncRun | None:
     """Take the run under a lease, or None if it is finished or another worker holds it (or,
-    with ``alone``, if another organisation has a run in flight).
-    Only the run row is locked: its source, integration and KPI are read with it, not locked."""
+    with ``alone``, if another organisation has a run in flight)."""
+    runs = sync_runs_claim(run_ids=[run_id], now=now, alone=alone)
+    return runs[0] if runs else None
+
+
+def sync_runs_claim(
+    *,
+    run_ids: list[int],
+    now: datetime | None = None,
+    alone: bool = False,
+    limit: int | None = None,
+) -> list[SyncRun]:
+    """Take those of the runs that are not finished nor held by another worker (at most
+    ``limit``, lowest ids first), each under its own lease; none, with ``alone``, while another
+    organisation has a run in flight. Only the run rows are locked: their sources,
+    integrations and KPIs are read with them, not locked."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        return pgsql.run_claim(
-            run_id=run_id,
+        return pgsql.runs_claim(
+            run_ids=run_ids,
             organization_id=current_organization_id(),
             now=now,
             lease_expires_at=now + RUN_LEASE,
             alone_until=now + QUEUE_LEASE if alone else None,
+            limit=limit,
         )
     if alone and _others_in_flight(now):
-        return None
+        return []
+    claimed: list[SyncRun] = []
     with transaction.atomic():
-        run = (
+        candidates = (
             SyncRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("data_source__integration", "data_source__kpi")
-            .filter(pk=run_id)
-            .first()
+            .filter(pk__in=run_ids)
+            .order_by("pk")
         )
-        if run is None or run.is_finished:
-            return None
-        if run.status == RunStatus.RUNNING and run.lease_expires_at and run.lease_expires_at > now:
-            return None
-        run.status = RunStatus.RUNNING
-        run.attempts += 1
-        run.lease_expires_at = now + RUN_LEASE
-        run.started_at = run.started_at or now
-        run.save(update_fields=["status", "attempts", "lease_expires_at", "started_at"])
-    return run
+        for run in candidates:
+            if limit is not None and len(claimed) >= limit:
+                break
+            if run.is_finished:
+                continue
+            held = run.lease_expires_at is not None and run.lease_expires_at > now
+            if run.status == RunStatus.RUNNING and held:
+                continue
+            run.status = RunStatus.RUNNING
+            run.attempts += 1
+            run.lease_expires_at = now + RUN_LEASE
+            run.started_at = run.started_at or now
+            run.save(update_fields=["status", "attempts", "lease_expires_at", "started_at"])
+            claimed.append(run)
+    return claimed
 
 
 def _others_in_flight(now: datetime) -> bool:
     """Another organisation has a run queued and due, or running (the portable twin of the
-    condition in ``pgsql.run_claim``)."""
+    condition in ``pgsql.runs_claim``)."""
     return (
         SyncRun.unscoped.filter(
             status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
@@ -253,25 +317,44 @@ def _others_in_flight(now: datetime) -> bool:
     )
 
 
-def _claim_fairly(run_id: int) -> SyncRun | fairness.Deferred | None:
-    """``sync_run_claim`` within the organisation's cap while others share the workers
-    (integrations/fairness.py). Alone, one statement as before."""
+@dataclass(frozen=True)
+class Claimed:
+    """What a fair claim took: the runs, and whether they are all this chunk may take now
+    (``whole``: alone on the workers, or no cap) or only what the organisation's cap left."""
+
+    runs: list[SyncRun]
+    whole: bool
+
+
+def runs_claim_fairly(run_ids: list[int]) -> Claimed | fairness.Deferred:
+    """``sync_runs_claim`` within the organisation's cap while others share the workers
+    (integrations/fairness.py). Alone, every run at once, in one statement."""
     organization_id = current_organization_id()
     fairness.organization_seen(organization_id)
     if fairness.max_running() <= 0:
-        return sync_run_claim(run_id=run_id)
+        return Claimed(sync_runs_claim(run_ids=run_ids), whole=True)
     now = timezone.now()
     if not fairness.others_seen_recently(organization_id):
-        run = sync_run_claim(run_id=run_id, now=now, alone=True)
-        if run is not None:
-            return run
-    return fairness.run_claim_within_cap(
-        run_id=run_id,
+        runs = sync_runs_claim(run_ids=run_ids, now=now, alone=True)
+        if runs:
+            return Claimed(runs, whole=True)
+    return fairness.runs_claim_within_cap(
+        run_ids=run_ids,
         organization_id=organization_id,
         now=now,
         queue_lease=QUEUE_LEASE,
-        claim=lambda: sync_run_claim(run_id=run_id, now=now),
+        claim=lambda limit: Claimed(
+            sync_runs_claim(run_ids=run_ids, now=now, limit=limit), whole=False
+        ),
     )
+
+
+def _claim_fairly(run_id: int) -> SyncRun | fairness.Deferred | None:
+    """``runs_claim_fairly`` of a single run."""
+    claimed = runs_claim_fairly([run_id])
+    if isinstance(claimed, fairness.Deferred):
+        return claimed
+    return claimed.runs[0] if claimed.runs else None
 
 
 def _duration_ms(run: SyncRun, now: datetime) -> int | None:
@@ -348,60 +431,37 @@ class RunOutcome:
 
 
 def sync_run_execute(*, run_id: int) -> RunOutcome:
-    """One attempt of one run (the body of the fetch task; the scope is bound by the task)."""
-    from .services import integration_credentials
+    """One attempt of one run: a chunk of one (integrations/chunks.py). The scope is bound by
+    the task."""
+    from .chunks import sync_runs_execute
 
-    run = _claim_fairly(run_id)
-    if run is None:
-        return RunOutcome("skipped")
-    if isinstance(run, fairness.Deferred):  # over its organisation's cap: back in a moment
-        return RunOutcome("deferred", retry_in=run.retry_in)
-    source = run.data_source
-    integration = source.integration
-    started = time.monotonic()
-    try:
-        points = _fetch_points(run, integration_credentials(integration))
-        # The run finishes in the transaction that writes its points: both or neither.
-        written = points_record(
-            source=source,
-            run=run,
-            points=points,
-            then=lambda written: _succeed(run, source, written=written),
-        )
-    except FetchError as error:
-        if error.transient and run.attempts < MAX_ATTEMPTS:
-            delay = backoff_seconds(run.attempts)
-            SyncRun.unscoped.filter(pk=run.pk, attempts=run.attempts).update(
-                status=RunStatus.QUEUED,
-                error=error.message,
-                lease_expires_at=timezone.now() + timedelta(seconds=delay) + QUEUE_LEASE,
-            )
-            return RunOutcome("retry", retry_in=delay)
-        if error.transient:  # retries exhausted: say so, or "needs attention" reads as pending
-            return _fail(
-                run, source, f"Gave up after {run.attempts} attempts. Last error: {error.message}"
-            )
-        return _fail(run, source, error.message)
-    except (DomainError, CredentialError) as error:
-        return _fail(run, source, getattr(error, "message", str(error)))
-    except SoftTimeLimitExceeded:
-        # The alarm may have cut a query short: a connection Django would still call usable.
-        connection.close()
-        return _fail(run, source, "The sync took too long and was stopped.")
-    except Exception:  # a bug must not leave the run hanging, nor show its details
-        logger.exception("sync run %s failed unexpectedly", run.pk)
-        return _fail(run, source, "An unexpected error occurred; the operators have been told.")
-    logger.info("sync run %s wrote %s values in %.2fs", run.pk, written, time.monotonic() - started)
-    return RunOutcome("succeeded")
+    outcome = sync_runs_execute(run_ids=[run_id])
+    if outcome.deferred:
+        return RunOutcome("deferred", retry_in=outcome.defer_for)
+    status = outcome.statuses.get(run_id, "skipped")
+    return RunOutcome(status, retry_in=outcome.retry_in.get(run_id))
 
 
-def _succeed(run: SyncRun, source: DataSource, *, written: int) -> None:
-    """Finish the run as succeeded and mark its source healthy, if this attempt still holds it."""
+def runs_succeed(written_by_run: list[tuple[SyncRun, int]]) -> None:
+    """Finish the runs as succeeded and mark their sources healthy, each run if its attempt
+    still holds it (one statement on PostgreSQL)."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        pgsql.run_succeed(run=run, now=now, written=written, duration_ms=_duration_ms(run, now))
-    elif _finish(run, status=RunStatus.SUCCEEDED, now=now, written=written):
-        _source_succeeded(source, now=now)
+        pgsql.runs_succeed(
+            succeeded=[
+                pgsql.Succeeded(run, written, _duration_ms(run, now))
+                for run, written in written_by_run
+            ],
+            now=now,
+        )
+        return
+    for run, written in written_by_run:
+        if _finish(run, status=RunStatus.SUCCEEDED, now=now, written=written):
+            _source_succeeded(run.data_source, now=now)
+
+
+def _succeed(run: SyncRun, *, written: int) -> None:
+    runs_succeed([(run, written)])
 
 
 def _fetch_points(run: SyncRun, credentials: dict[str, Any]) -> list[Point]:

@@ -6,14 +6,18 @@ limits, so one tenant's slow source cannot hold up the platform's other work.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_process_init
 
+from okrplatform.background import BrokerUnavailableError
 from okrplatform.tenancy.tasks import tenant_task
 
-from . import outbound, sync
+from . import chunks, outbound, sync
+
+logger = logging.getLogger(__name__)
 
 SOFT_TIME_LIMIT = 120
 HARD_TIME_LIMIT = 180  # below sync.RUN_LEASE, so a live run's lease never runs out
@@ -29,17 +33,19 @@ def sweep_expired_runs() -> int:
     return len(sync.expired_runs_sweep())
 
 
-@shared_task(
-    bind=True,
-    name="integrations.sync_run",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=HARD_TIME_LIMIT,
-    max_retries=None,  # attempts are counted on the run row (sync.MAX_ATTEMPTS)
-    ignore_result=True,
-)
+_RUN_TASK_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": SOFT_TIME_LIMIT,
+    "time_limit": HARD_TIME_LIMIT,
+    "max_retries": None,  # attempts are counted on the run rows (sync.MAX_ATTEMPTS)
+    "ignore_result": True,
+}
+
+
+@shared_task(bind=True, name="integrations.sync_run", **_RUN_TASK_OPTIONS)
 def sync_run_task(self: Task[Any, Any], *, organization_id: int, run_id: int) -> str:
+    """One run: "Sync now", the sweeper's re-sends, retries (a chunk of one)."""
     outcome = _execute(organization_id=organization_id, run_id=run_id)
     # A deferred run's attempt was not counted (sync.RunOutcome); both come back after the delay.
     if outcome.status in ("retry", "deferred"):
@@ -47,9 +53,40 @@ def sync_run_task(self: Task[Any, Any], *, organization_id: int, run_id: int) ->
     return outcome.status
 
 
+@shared_task(bind=True, name="integrations.sync_runs", **_RUN_TASK_OPTIONS)
+def sync_runs_task(self: Task[Any, Any], *, organization_id: int, run_ids: list[int]) -> str:
+    """A chunk of one organisation's runs (integrations/chunks.py)."""
+    outcome = _execute_chunk(organization_id=organization_id, run_ids=run_ids)
+    # Each run a transient error stopped comes back alone, after its own backoff, on the queue
+    # this chunk came from (as a retry of the chunk itself would).
+    queue = (self.request.delivery_info or {}).get("routing_key") or sync.integrations_queue()
+    for run_id, delay in outcome.retry_in.items():
+        try:
+            sync_run_task.apply_async(
+                kwargs={"organization_id": organization_id, "run_id": run_id},
+                countdown=delay,
+                queue=queue,
+            )
+        except BrokerUnavailableError as error:  # its lease runs out, and the sweeper sends it
+            logger.warning(
+                "run %s waits for the sweeper: the broker is unavailable (%s)", run_id, error
+            )
+    if outcome.deferred:  # over the organisation's cap, or the chunk's time was up
+        raise self.retry(
+            countdown=outcome.defer_for,
+            kwargs={"organization_id": organization_id, "run_ids": outcome.deferred},
+        )
+    return f"{len(outcome.statuses)} runs"
+
+
 @tenant_task
 def _execute(*, organization_id: int, run_id: int) -> sync.RunOutcome:
     return sync.sync_run_execute(run_id=run_id)
+
+
+@tenant_task
+def _execute_chunk(*, organization_id: int, run_ids: list[int]) -> chunks.ChunkOutcome:
+    return chunks.sync_runs_execute(run_ids=run_ids)
 
 
 @worker_process_init.connect

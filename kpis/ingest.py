@@ -10,7 +10,7 @@ touched KPI for the touched periods only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from .alerts import HealthTurn, kpi_unhealthy_notify
 from .evaluation import periods_refresh
 from .models import KPI, KPIValue, ValueSource
 from .periods import period_start
-from .pgarrays import dates_literal, numbers_literal, texts_literal
+from .pgarrays import dates_literal, ids_literal, numbers_literal, texts_literal
 from .validation import timestamp_validate, value_parse
 
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ class PointInput:
     timestamp: datetime
     value: Decimal | str | float | int
     note: str = ""
+    # The integration run that fetched the point, when a batch carries several runs' points
+    # (a chunk of sync runs); otherwise the batch's ``sync_run_id`` applies.
+    sync_run_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,18 +53,22 @@ class RecordResult:
     created: int
     updated: int
     kpi_ids: frozenset[int] = frozenset()
+    # Points written per integration run (run id → count), for batches that carry runs.
+    written_by_run: dict[int, int] = field(default_factory=dict)
 
     @property
     def written(self) -> int:
         return self.created + self.updated
 
 
-def _validated(
-    points: Sequence[PointInput], known: set[int]
-) -> dict[tuple[int, datetime], tuple[Decimal, str]]:
+# (KPI id, timestamp) → (value, note, sync run id)
+_Rows = dict[tuple[int, datetime], tuple[Decimal, str, int | None]]
+
+
+def _validated(points: Sequence[PointInput], known: set[int], sync_run_id: int | None) -> _Rows:
     """Every point checked before anything is written; the last of duplicate points wins."""
     now = timezone.now()
-    rows: dict[tuple[int, datetime], tuple[Decimal, str]] = {}
+    rows: _Rows = {}
     for number, point in enumerate(points, start=1):
         if point.kpi_id not in known:
             raise DomainError(f"Point {number}: no such KPI (id {point.kpi_id}).", field="kpi")
@@ -70,7 +77,11 @@ def _validated(
             timestamp = timestamp_validate(point.timestamp, now=now)
         except DomainError as error:
             raise DomainError(f"Point {number}: {error.message}", field=error.field) from None
-        rows[(point.kpi_id, timestamp)] = (value, point.note[:500])
+        rows[(point.kpi_id, timestamp)] = (
+            value,
+            point.note[:500],
+            point.sync_run_id if point.sync_run_id is not None else sync_run_id,
+        )
     return rows
 
 
@@ -80,22 +91,18 @@ class _Provenance:
 
     source: str
     author_id: int | None
-    sync_run_id: int | None
 
 
-def _upsert_postgresql(
-    organization_id: int,
-    rows: dict[tuple[int, datetime], tuple[Decimal, str]],
-    provenance: _Provenance,
-) -> int:
+def _upsert_postgresql(organization_id: int, rows: _Rows, provenance: _Provenance) -> int:
     """Returns the number of rows created (the rest updated existing points)."""
     table = connection.ops.quote_name(KPIValue._meta.db_table)
     sql = f"""
         INSERT INTO {table}
             (organization_id, kpi_id, "timestamp", value, source, note, author_id, sync_run_id,
              recorded_at)
-        SELECT %s, p.kpi_id, p.ts, p.value, %s, p.note, %s, %s, now()
-        FROM unnest(%s::bigint[], %s::timestamptz[], %s::numeric[], %s::text[]) AS p(kpi_id, ts, value, note)
+        SELECT %s, p.kpi_id, p.ts, p.value, %s, p.note, %s, p.run_id, now()
+        FROM unnest(%s::bigint[], %s::timestamptz[], %s::numeric[], %s::text[], %s::bigint[])
+            AS p(kpi_id, ts, value, note, run_id)
         ON CONFLICT (organization_id, kpi_id, "timestamp") DO UPDATE SET
             value = EXCLUDED.value, source = EXCLUDED.source, note = EXCLUDED.note,
             author_id = EXCLUDED.author_id, sync_run_id = EXCLUDED.sync_run_id,
@@ -113,22 +120,18 @@ def _upsert_postgresql(
                     organization_id,
                     provenance.source,
                     provenance.author_id,
-                    provenance.sync_run_id,
                     numbers_literal(kpi_id for (kpi_id, _ts), _v in chunk),
                     dates_literal(ts for (_k, ts), _v in chunk),
-                    numbers_literal(value for _key, (value, _n) in chunk),
-                    texts_literal(note for _key, (_v, note) in chunk),
+                    numbers_literal(value for _key, (value, _n, _r) in chunk),
+                    texts_literal(note for _key, (_v, note, _r) in chunk),
+                    ids_literal(run_id for _key, (_v, _n, run_id) in chunk),
                 ],
             )
             created += sum(1 for (inserted,) in cursor.fetchall() if inserted)
     return created
 
 
-def _upsert_portable(
-    organization_id: int,
-    rows: dict[tuple[int, datetime], tuple[Decimal, str]],
-    provenance: _Provenance,
-) -> int:
+def _upsert_portable(organization_id: int, rows: _Rows, provenance: _Provenance) -> int:
     items = list(rows.items())
     created = 0
     now = timezone.now()
@@ -152,10 +155,10 @@ def _upsert_portable(
                     source=provenance.source,
                     note=note,
                     author_id=provenance.author_id,
-                    sync_run_id=provenance.sync_run_id,
+                    sync_run_id=run_id,
                     recorded_at=now,
                 )
-                for (kpi_id, ts), (value, note) in chunk
+                for (kpi_id, ts), (value, note, run_id) in chunk
             ],
             update_conflicts=True,
             unique_fields=["organization", "kpi", "timestamp"],
@@ -170,12 +173,18 @@ def _run_exists(organization_id: int, sync_run_id: int) -> Exists:
     return Exists(SyncRun.unscoped.filter(pk=sync_run_id, organization_id=organization_id))
 
 
-def _check_run(organization_id: int, sync_run_id: int) -> None:
+def _check_runs(organization_id: int, sync_run_ids: set[int]) -> None:
     """A run id from another organisation would tie its points to a foreign run: refuse it."""
     from integrations.models import SyncRun
 
-    if not SyncRun.unscoped.filter(pk=sync_run_id, organization_id=organization_id).exists():
-        raise DomainError(f"No such sync run (id {sync_run_id}).", field="sync_run")
+    known = set(
+        SyncRun.unscoped.filter(pk__in=sync_run_ids, organization_id=organization_id).values_list(
+            "pk", flat=True
+        )
+    )
+    missing = sorted(sync_run_ids - known)
+    if missing:
+        raise DomainError(f"No such sync run (id {missing[0]}).", field="sync_run")
 
 
 def _touch(organization_id: int, kpi_ids: Iterable[int], now: datetime) -> dict[int, str]:
@@ -223,19 +232,18 @@ def kpi_values_record_many(
         candidates = KPI.unscoped.filter(
             organization_id=organization_id, pk__in={point.kpi_id for point in points}
         ).order_by("pk")  # a stable order, so concurrent batches lock KPIs alike
-        if sync_run_id is not None:  # the run is checked by the same query (one round trip)
-            candidates = candidates.annotate(run_known=_run_exists(organization_id, sync_run_id))
+        run_ids = {point.sync_run_id for point in points if point.sync_run_id is not None}
+        if sync_run_id is not None:
+            run_ids.add(sync_run_id)
+        if len(run_ids) == 1:  # one run: checked by the same query (one round trip)
+            candidates = candidates.annotate(run_known=_run_exists(organization_id, *run_ids))
         kpis = {kpi.pk: kpi for kpi in candidates}
-        if sync_run_id is not None and not all(
-            getattr(kpi, "run_known", False) for kpi in kpis.values()
+        if len(run_ids) > 1 or (
+            run_ids and not all(getattr(kpi, "run_known", False) for kpi in kpis.values())
         ):
-            _check_run(organization_id, sync_run_id)
-        rows = _validated(points, set(kpis))
-        provenance = _Provenance(
-            source=source,
-            author_id=author.pk if author is not None else None,
-            sync_run_id=sync_run_id,
-        )
+            _check_runs(organization_id, run_ids)
+        rows = _validated(points, set(kpis), sync_run_id)
+        provenance = _Provenance(source=source, author_id=author.pk if author is not None else None)
         upsert = _upsert_postgresql if connection.vendor == "postgresql" else _upsert_portable
         created = upsert(organization_id, rows, provenance)
         touched: dict[int, set[date]] = {}
@@ -262,8 +270,15 @@ def kpi_values_record_many(
                 ),
             )
         kpi_unhealthy_notify(organization_id=organization_id, turns=turns)
+        written_by_run: dict[int, int] = {}
+        for _value, _note, run_id in rows.values():
+            if run_id is not None:
+                written_by_run[run_id] = written_by_run.get(run_id, 0) + 1
         result = RecordResult(
-            created=created, updated=len(rows) - created, kpi_ids=frozenset(touched)
+            created=created,
+            updated=len(rows) - created,
+            kpi_ids=frozenset(touched),
+            written_by_run=written_by_run,
         )
         if then is not None:
             then(result)

@@ -30,3 +30,8 @@ def texts_literal(values: Iterable[str]) -> str:
         + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
         + "}"
     )
+
+
+def ids_literal(values: Iterable[int | None]) -> str:
+    """Ids, None as NULL (a point with no sync run)."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"

@@ -370,6 +370,10 @@ INTEGRATIONS_MAX_RUNNING_PER_ORGANIZATION = env.int(
     "INTEGRATIONS_MAX_RUNNING_PER_ORGANIZATION", default=1
 )
 INTEGRATIONS_FAIRNESS_WINDOW = env.float("INTEGRATIONS_FAIRNESS_WINDOW", default=60.0)
+# The dispatcher sends an organisation's due runs as one task per this many (integrations/
+# chunks.py); the task fetches at most INTEGRATIONS_FETCH_THREADS of them at once.
+INTEGRATIONS_RUNS_PER_TASK = env.int("INTEGRATIONS_RUNS_PER_TASK", default=20)
+INTEGRATIONS_FETCH_THREADS = env.int("INTEGRATIONS_FETCH_THREADS", default=8)
 # Re-sends webhook deliveries whose message was lost (okrplatform/webhooks/sweeper.py).
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "webhooks.sweep_due_deliveries",

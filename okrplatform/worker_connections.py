@@ -26,12 +26,19 @@ from celery.signals import task_postrun, task_prerun
 from django.db import close_old_connections, connections
 
 
+def _in_a_worker(task: Any) -> bool:
+    """Not an eager call (tests, ``make run`` without a broker): that runs inside its caller,
+    whose connection and transaction are not the task's to close."""
+    return not getattr(getattr(task, "request", None), "is_eager", False)
+
+
 @task_prerun.connect(dispatch_uid="okrplatform.worker_connections.before_task")
-def before_task(**_kwargs: Any) -> None:
-    close_old_connections()
+def before_task(*, sender: Any = None, **_kwargs: Any) -> None:
+    if _in_a_worker(sender):
+        close_old_connections()
 
 
 @task_postrun.connect(dispatch_uid="okrplatform.worker_connections.after_task")
-def after_task(*, state: str | None = None, **_kwargs: Any) -> None:
-    if state != states.SUCCESS:
+def after_task(*, sender: Any = None, state: str | None = None, **_kwargs: Any) -> None:
+    if _in_a_worker(sender) and state != states.SUCCESS:
         connections.close_all()

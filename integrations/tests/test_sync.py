@@ -184,6 +184,7 @@ def test_dispatch_is_exactly_once_per_slot_under_concurrency(monkeypatch) -> Non
     from tests.factories import OrganizationFactory
 
     monkeypatch.setattr(sync, "_enqueue", lambda run, countdown=None: None)
+    monkeypatch.setattr(sync, "_enqueue_chunk", lambda organization_id, run_ids: None)
     org = OrganizationFactory()
     now = timezone.now()
     sources = [
