@@ -31,6 +31,7 @@ not counted. So an organisation never runs more than the cap at once, in one slo
 from __future__ import annotations
 
 import logging
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -132,22 +133,35 @@ def _fetch_in_thread(run: SyncRun) -> list[Point] | Exception:
         connections.close_all()  # a provider that touched the database must not leak a session
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+
+
+def _fetch_pool() -> ThreadPoolExecutor:
+    """The process's fetch threads, started once (starting threads per chunk cost more than a
+    chunk's fetches on a busy machine); a forked worker process starts its own."""
+    global _pool, _pool_pid  # noqa: PLW0603 - one pool per process
+    if _pool is None or _pool_pid != os.getpid():
+        _pool = ThreadPoolExecutor(max_workers=fetch_threads(), thread_name_prefix="sync-fetch")
+        _pool_pid = os.getpid()
+    return _pool
+
+
 def _fetch_concurrently(runs: list[SyncRun]) -> dict[int, list[Point] | Exception]:
-    """Each run's points, or the error its fetch raised. A lone run is fetched in this thread."""
+    """Each run's points, or the error its fetch raised. A lone run is fetched in this thread.
+    Stopped by the time limit, this does not wait for fetches still in flight: each ends at the
+    outbound timeout by itself, and its thread is then free for the next chunk."""
     if len(runs) == 1:
         return {runs[0].pk: _fetch_one(runs[0])}
-    pool = ThreadPoolExecutor(
-        max_workers=min(fetch_threads(), len(runs)), thread_name_prefix="sync-fetch"
-    )
+    pool = _fetch_pool()
+    futures: dict[int, Future[list[Point] | Exception]] = {
+        run.pk: pool.submit(_fetch_in_thread, run) for run in runs
+    }
     try:
-        futures: dict[int, Future[list[Point] | Exception]] = {
-            run.pk: pool.submit(_fetch_in_thread, run) for run in runs
-        }
         return {run_id: future.result() for run_id, future in futures.items()}
     finally:
-        # Stopped by the time limit: do not wait for fetches still in flight (each ends at the
-        # outbound timeout by itself).
-        pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures.values():
+            future.cancel()  # those not started yet, should the time limit have struck
 
 
 def _attempt_failed(run: SyncRun, error: BaseException, outcome: ChunkOutcome) -> None:

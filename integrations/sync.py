@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -43,6 +44,9 @@ from .providers import FetchError, Point, provider_get
 logger = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 500
+# An organisation's due runs go in at least this many tasks (up to INTEGRATIONS_RUNS_PER_TASK
+# runs each): see ``_enqueue_in_chunks_on_commit``.
+SPREAD_OVER_TASKS = 4
 # Longer than the task's hard time limit, so a live run's lease never expires under it.
 RUN_LEASE = timedelta(minutes=6)
 # How long a queued run may wait for a worker before the sweeper sends it again.
@@ -122,8 +126,10 @@ def _enqueue_in_chunks_on_commit(runs: list[SyncRun]) -> None:
     by_organization: dict[int, list[SyncRun]] = {}
     for run in runs:
         by_organization.setdefault(run.organization_id, []).append(run)
-    size = runs_per_task()
     for organization_id, organization_runs in by_organization.items():
+        # A few runs are spread over a few tasks, so that they run side by side on several
+        # workers (a handful of big series would otherwise queue behind one another in one).
+        size = min(runs_per_task(), math.ceil(len(organization_runs) / SPREAD_OVER_TASKS))
         for offset in range(0, len(organization_runs), size):
             chunk = organization_runs[offset : offset + size]
             if len(chunk) == 1:

@@ -61,6 +61,13 @@ def _aggregate_periods(kpi: KPI, starts: set[date]) -> dict[date, tuple[Decimal,
             points.setdefault(period_start(kpi.update_frequency, timestamp), []).append(
                 (timestamp, value)
             )
+    return aggregate_points(kpi, points)
+
+
+def aggregate_points(
+    kpi: KPI, points: dict[date, list[tuple[datetime, Decimal]]]
+) -> dict[date, tuple[Decimal, datetime]]:
+    """Each period's (value, newest timestamp) from its points, oldest first."""
     result: dict[date, tuple[Decimal, datetime]] = {}
     for start, series in points.items():
         aggregated = aggregate(kpi.aggregation, [value for _ts, value in series])
@@ -194,31 +201,89 @@ def periods_refresh(
     If the KPI turns unhealthy, its people are notified (``kpis.alerts``); a bulk writer passes
     ``turns`` to collect the turn instead and notify for all its KPIs at once. A caller that
     has locked the KPI row already passes the health it read under that lock as
-    ``locked_health``."""
+    ``locked_health``. (``kpis.evaluation_many`` does the same for many KPIs at once.)"""
     # Serialise writers; the health read under the lock is what this write changes from.
     health_before = locked_health or (
         KPI.objects.select_for_update().filter(pk=kpi.pk).values_list("health", flat=True).first()
     )
     touched_set = set(touched)
     aggregated = _aggregate_periods(kpi, touched_set) if touched_set else {}
-    bounds = [*touched_set, *([rejudge_from] if rejudge_from else [])]
-    if not bounds:
+    span = refresh_span(touched_set, rejudge_from, rejudge_to)
+    if span is None:
         return
+    start, end = span
+    window = _window(kpi, start, end, max(kpi.hysteresis_periods, 1))
+    plan = refresh_plan(
+        kpi,
+        touched=touched_set,
+        aggregated=aggregated,
+        window=window,
+        targets=list(KPITarget.objects.filter(kpi=kpi)),
+        start=start,
+        end=end,
+    )
+    KPIPeriod.objects.filter(pk__in=plan.removed).delete()
+    # A health change is stored only at a stored period (and goes with it), so with no stored
+    # period in the walked span there is none to clear: a first point of a new period, the
+    # common write, skips the DELETE.
+    if plan.walked_stored:
+        HealthChange.objects.filter(
+            kpi=kpi, period_start__gte=start, period_start__lte=plan.walked_to
+        ).delete()
+    _write(kpi, plan.dirty, plan.changes)
+    current_state_refresh(kpi)
+    _report_turn(kpi, health_before, turns)
+
+
+def refresh_span(
+    touched: set[date], rejudge_from: date | None, rejudge_to: date | None
+) -> tuple[date, date] | None:
+    """The first and last period a refresh judges again (``date.max``: to the end)."""
+    bounds = [*touched, *([rejudge_from] if rejudge_from else [])]
+    if not bounds:
+        return None
     start = min(bounds)
-    end = max([*touched_set, start] + ([rejudge_to] if rejudge_to else []))
+    end = max([*touched, start] + ([rejudge_to] if rejudge_to else []))
     if rejudge_from is not None and rejudge_to is None:
         end = date.max
+    return start, end
+
+
+@dataclass
+class RefreshPlan:
+    """What a refresh writes: period rows to delete, rows to write, health changes to store,
+    and the span whose stored health changes it replaces (when ``walked_stored``)."""
+
+    removed: list[int]
+    dirty: list[_Row]
+    changes: list[_Change]
+    walked_stored: bool
+    walked_to: date
+
+
+def refresh_plan(
+    kpi: KPI,
+    *,
+    touched: set[date],
+    aggregated: dict[date, tuple[Decimal, datetime]],
+    window: _Window,
+    targets: list[KPITarget],
+    start: date,
+    end: date,
+) -> RefreshPlan:
+    """Walk the periods from ``start`` forward with the hysteresis window before it: judge the
+    touched and re-judged periods, then those after until the stored verdicts agree again
+    (reading further chunks only if the first one after ``end`` does not suffice)."""
     periods = max(kpi.hysteresis_periods, 1)
-    window = _window(kpi, start, end, periods)
     before = window.before
     walk = _Walk(
-        targets=list(KPITarget.objects.filter(kpi=kpi)),
+        targets=targets,
         periods=periods,
         previous=Health(before[-1].health) if before else Health.NO_DATA,
         recent_raw=[Health(row.raw_health) for row in before],
     )
     stored = {row.period_start: row for row in window.within}
-    removed = [stored.pop(day) for day in touched_set if day in stored and day not in aggregated]
+    removed = [stored.pop(day) for day in touched if day in stored and day not in aggregated]
     for day, (value, last_timestamp) in aggregated.items():
         row = stored.get(day)
         if row is None:
@@ -236,18 +301,14 @@ def periods_refresh(
             walked_to = row.period_start
             if converged and index >= periods - 1:
                 break
-    walked_to = max(walked_to, *touched_set) if touched_set else walked_to
-    KPIPeriod.objects.filter(pk__in=[row.pk for row in removed if row.pk is not None]).delete()
-    # A health change is stored only at a stored period (and goes with it), so with no stored
-    # period in the walked span there is none to clear: a first point of a new period, the
-    # common write, skips the DELETE.
-    if walked_stored:
-        HealthChange.objects.filter(
-            kpi=kpi, period_start__gte=start, period_start__lte=walked_to
-        ).delete()
-    _write(kpi, walk.dirty, walk.changes)
-    current_state_refresh(kpi)
-    _report_turn(kpi, health_before, turns)
+    walked_to = max(walked_to, *touched) if touched else walked_to
+    return RefreshPlan(
+        removed=[row.pk for row in removed if row.pk is not None],
+        dirty=walk.dirty,
+        changes=walk.changes,
+        walked_stored=walked_stored,
+        walked_to=walked_to,
+    )
 
 
 def _report_turn(kpi: KPI, health_before: str | None, turns: list[HealthTurn] | None) -> None:
@@ -270,7 +331,11 @@ def _report_turn(kpi: KPI, health_before: str | None, turns: list[HealthTurn] | 
 
 def _write(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
     if connection.vendor == "postgresql":
-        _write_postgresql(kpi, rows, changes)
+        write_postgresql(
+            kpi.organization_id,
+            [(kpi.pk, row) for row in rows],
+            [(kpi.pk, change) for change in changes],
+        )
         return
     organization_id = kpi.organization_id
     KPIPeriod.objects.bulk_create(
@@ -321,9 +386,12 @@ def _write(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
     )
 
 
-def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
-    """The same writes as arrays through unnest: a two-year daily backfill makes thousands of
-    period rows, and building a model instance for each cost more than the SQL."""
+def write_postgresql(
+    organization_id: int, rows: list[tuple[int, _Row]], changes: list[tuple[int, _Change]]
+) -> None:
+    """The same writes as arrays through unnest, for one KPI or many (each row with its KPI's
+    id): a two-year daily backfill makes thousands of period rows, and building a model
+    instance for each cost more than the SQL."""
     periods_table = connection.ops.quote_name(KPIPeriod._meta.db_table)
     changes_table = connection.ops.quote_name(HealthChange._meta.db_table)
     with connection.cursor() as cursor:
@@ -332,21 +400,22 @@ def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> Non
                 f"""
                 INSERT INTO {periods_table}
                     (organization_id, kpi_id, period_start, value, last_timestamp, raw_health, health)
-                SELECT %s, %s, p.* FROM unnest(
-                    %s::date[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]
+                SELECT %s, p.* FROM unnest(
+                    %s::bigint[], %s::date[], %s::numeric[], %s::timestamptz[], %s::text[],
+                    %s::text[]
                 ) AS p
                 ON CONFLICT (organization_id, kpi_id, period_start) DO UPDATE SET
                     value = EXCLUDED.value, last_timestamp = EXCLUDED.last_timestamp,
                     raw_health = EXCLUDED.raw_health, health = EXCLUDED.health
                 """,  # noqa: S608 - only our own table name is interpolated
                 [
-                    kpi.organization_id,
-                    kpi.pk,
-                    dates_literal(row.period_start for row in rows),
-                    numbers_literal(row.value for row in rows),
-                    dates_literal(row.last_timestamp for row in rows),
-                    texts_literal(row.raw_health for row in rows),
-                    texts_literal(row.health for row in rows),
+                    organization_id,
+                    numbers_literal(kpi_id for kpi_id, _row in rows),
+                    dates_literal(row.period_start for _k, row in rows),
+                    numbers_literal(row.value for _k, row in rows),
+                    dates_literal(row.last_timestamp for _k, row in rows),
+                    texts_literal(row.raw_health for _k, row in rows),
+                    texts_literal(row.health for _k, row in rows),
                 ],
             )
         if changes:
@@ -354,18 +423,19 @@ def _write_postgresql(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> Non
                 f"""
                 INSERT INTO {changes_table}
                     (organization_id, kpi_id, from_health, to_health, changed_at, period_start, value)
-                SELECT %s, %s, c.* FROM unnest(
-                    %s::text[], %s::text[], %s::timestamptz[], %s::date[], %s::numeric[]
+                SELECT %s, c.* FROM unnest(
+                    %s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::date[],
+                    %s::numeric[]
                 ) AS c
                 """,  # noqa: S608 - only our own table name is interpolated
                 [
-                    kpi.organization_id,
-                    kpi.pk,
-                    texts_literal(c.from_health for c in changes),
-                    texts_literal(c.to_health for c in changes),
-                    dates_literal(c.changed_at for c in changes),
-                    dates_literal(c.period_start for c in changes),
-                    numbers_literal(c.value for c in changes),
+                    organization_id,
+                    numbers_literal(kpi_id for kpi_id, _c in changes),
+                    texts_literal(c.from_health for _k, c in changes),
+                    texts_literal(c.to_health for _k, c in changes),
+                    dates_literal(c.changed_at for _k, c in changes),
+                    dates_literal(c.period_start for _k, c in changes),
+                    numbers_literal(c.value for _k, c in changes),
                 ],
             )
 
@@ -390,17 +460,22 @@ def current_state_refresh(kpi: KPI) -> None:
             latest_value_at=kpi.latest_value_at,
             health_since=kpi.health_since,
         )
-    # Key results linked to this KPI follow its latest value (every KPI write path ends here).
+    current_state_followed([kpi], previous_health={kpi.pk: previous_health})
+
+
+def current_state_followed(kpis: list[KPI], *, previous_health: dict[int, str]) -> None:
+    """What follows a change of the KPIs' current state: their key results take the latest
+    value (every KPI write path ends here), and a change of health is announced."""
     from goals.services import key_results_follow_kpi
+    from okrplatform.webhooks import events, payloads
 
-    key_results_follow_kpi(kpi_ids=[kpi.pk])
-    if kpi.health != previous_health:
-        from okrplatform.webhooks import events, payloads
-
-        events.emit(
-            kpi.organization_id,
+    key_results_follow_kpi(kpi_ids=[kpi.pk for kpi in kpis])
+    changed = [kpi for kpi in kpis if kpi.health != previous_health[kpi.pk]]
+    if changed:
+        events.emit_many(
+            changed[0].organization_id,
             "kpi.health_changed",
-            payloads.kpi_health_changed(kpi, previous=previous_health),
+            [payloads.kpi_health_changed(kpi, previous=previous_health[kpi.pk]) for kpi in changed],
         )
 
 

@@ -22,10 +22,10 @@ from django.utils import timezone
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.scope import organization_scope
 from okrplatform.webhooks import payloads
-from okrplatform.webhooks.events import emit
+from okrplatform.webhooks.events import emit_many
 
 from .alerts import HealthTurn, kpi_unhealthy_notify
-from .evaluation import periods_refresh
+from .evaluation_many import periods_refresh_many
 from .models import KPI, KPIValue, ValueSource
 from .periods import period_start
 from .pgarrays import dates_literal, ids_literal, numbers_literal, texts_literal
@@ -254,21 +254,18 @@ def kpi_values_record_many(
         now = timezone.now()
         health_before = _touch(organization_id, touched, now)
         turns: list[HealthTurn] = []  # KPIs this batch turned unhealthy: notified once, below
-        for kpi_id in sorted(touched):
-            kpis[kpi_id].last_recorded_at = now
-            periods_refresh(
-                kpis[kpi_id],
-                touched=touched[kpi_id],
-                turns=turns,
-                locked_health=health_before.get(kpi_id),
-            )
-            emit(
-                organization_id,
-                "kpi.value_recorded",
-                payloads.kpi_value_recorded(
-                    kpis[kpi_id], source=source, periods=len(touched[kpi_id])
-                ),
-            )
+        refreshed = [kpis[kpi_id] for kpi_id in sorted(touched)]
+        for kpi in refreshed:
+            kpi.last_recorded_at = now
+        periods_refresh_many(refreshed, touched=touched, turns=turns, locked_health=health_before)
+        emit_many(
+            organization_id,
+            "kpi.value_recorded",
+            [
+                payloads.kpi_value_recorded(kpi, source=source, periods=len(touched[kpi.pk]))
+                for kpi in refreshed
+            ],
+        )
         kpi_unhealthy_notify(organization_id=organization_id, turns=turns)
         written_by_run: dict[int, int] = {}
         for _value, _note, run_id in rows.values():

@@ -32,14 +32,24 @@ def _subscriptions(organization_id: int, event: str) -> list[WebhookSubscription
 def emit(organization_id: int, event: str, payload: dict[str, Any]) -> list[int]:
     """Queue ``event`` for every active subscription of the organisation that wants it.
     Returns the new delivery ids (none when nobody listens: one cheap query)."""
+    return emit_many(organization_id, event, [payload])
+
+
+def emit_many(organization_id: int, event: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """``emit`` of several events of one kind (a batch that changed many KPIs): one lookup of
+    the subscriptions for all of them, one delivery per event and subscription."""
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}")
+    if not payloads:
+        return []
     subscriptions = _subscriptions(organization_id, event)
     if not subscriptions:
         return []
-    data = _plain(payload)
     deliveries = WebhookDelivery.unscoped.bulk_create(
-        WebhookDelivery(organization_id=organization_id, subscription=s, event=event, payload=data)
+        WebhookDelivery(
+            organization_id=organization_id, subscription=s, event=event, payload=_plain(payload)
+        )
+        for payload in payloads
         for s in subscriptions
     )
     ids = [d.pk for d in deliveries]
