@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from kpis.formatting import format_number, format_target, format_value
 from kpis.models import Health, UnitKind
@@ -30,7 +30,7 @@ from .models import Board, BoardSection
 from .sparkline import sparkline_svg
 
 HEALTH_LABELS: dict[str, str] = dict(Health.choices)
-EMPTY_HTML = mark_safe("")
+EMPTY_HTML = SafeString("")
 LOCAL_ZONE = timezone.get_default_timezone()
 MONTH_ABBREVIATIONS = [name[:3] for name in MONTH_NAMES]
 HEALTH_FILTERS = [*Health.choices, (OVERDUE, "Overdue")]
@@ -97,7 +97,11 @@ class BoardCards:
 
 def _date_text(moment: datetime) -> str:
     local = moment.astimezone(LOCAL_ZONE)
-    return f"{local.day} {MONTH_ABBREVIATIONS[local.month - 1]} {local.year}, {local:%H:%M}"
+    # Fields rather than strftime("%H:%M"): same text, a fraction of the cost on 200 cards.
+    return (
+        f"{local.day} {MONTH_ABBREVIATIONS[local.month - 1]} {local.year}, "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
 
 
 def _change(row: KPIRow, spark: Sequence[Decimal]) -> tuple[str, str, str]:

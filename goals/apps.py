@@ -8,6 +8,6 @@ class GoalsConfig(AppConfig):
         # Boards show how many open OKRs are aligned to each KPI without importing goals.
         from boards.alignment import aligned_okr_counter_register
 
-        from .selectors import open_objective_counts_by_kpi
+        from .kpi_okrs import open_objective_counts
 
-        aligned_okr_counter_register(open_objective_counts_by_kpi)
+        aligned_okr_counter_register(open_objective_counts)

@@ -270,13 +270,13 @@ def test_aligned_okr_counts_come_from_the_hook(
 def test_no_made_up_okr_counts_without_a_counter(
     org: Organization, world: BoardWorld, member_client: Client
 ) -> None:
-    from goals.selectors import open_objective_counts_by_kpi
+    from goals.kpi_okrs import open_objective_counts
 
-    aligned_okr_counter_unregister(open_objective_counts_by_kpi)
+    aligned_okr_counter_unregister(open_objective_counts)
     try:
         body = member_client.get(board_url(org, world)).content.decode()
     finally:
-        aligned_okr_counter_register(open_objective_counts_by_kpi)
+        aligned_okr_counter_register(open_objective_counts)
     assert "aligned OKR" not in body
 
 
