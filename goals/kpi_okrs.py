@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -136,7 +137,7 @@ GROUP BY ok.kpi_id
 
 
 def open_objective_counts_postgresql(kpi_ids: Sequence[int]) -> dict[int, int]:
-    params = {
+    params: dict[str, Any] = {
         "org": current_organization_id(),
         "kpis": list(kpi_ids),
         "closed": ObjectiveStatus.CLOSED.value,
