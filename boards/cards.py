@@ -204,8 +204,10 @@ def board_cards(
     team_id: int | None = None,
     health: str = "",
     sort: str = "",
+    sections: Sequence[tuple[int, str]] | None = None,
 ) -> BoardCards:
-    """The cards of ``board`` (None: the "All KPIs" view) grouped by section, filtered, sorted."""
+    """The cards of ``board`` (None: the "All KPIs" view) grouped by section, filtered, sorted.
+    ``sections``: the board's (pk, title) in order, when the caller has read them already."""
     rows = kpi_rows(board, team_id=team_id, health=health)
     counts = aligned_okr_counts([row.id for row in rows])
     url_of = kpi_url_maker(organization_slug)
@@ -221,8 +223,10 @@ def board_cards(
 
     groups = [CardGroup(section_id=None, title="")]
     if board is not None:
-        sections = BoardSection.objects.filter(board=board).order_by("position", "pk")
-        groups += [CardGroup(section_id=s.pk, title=s.title) for s in sections]
+        if sections is None:
+            ordered = BoardSection.objects.filter(board=board).order_by("position", "pk")
+            sections = list(ordered.values_list("pk", "title"))
+        groups += [CardGroup(section_id=pk, title=title) for pk, title in sections]
     by_section = {group.section_id: group for group in groups}
     for card in cards:
         by_section.get(card["section_id"], groups[0]).cards.append(card)

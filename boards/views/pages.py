@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,27 +16,17 @@ from boards.cards import board_cards
 from boards.forms import BoardFilterForm, BoardForm
 from boards.home import url_or_empty
 from boards.models import Board
+from boards.page_query import BoardPage, board_page
 from kpis.models import KPI
 from okrplatform.errors import DomainError
 from okrplatform.forms import add_domain_error
-from okrplatform.tenancy.models import Team, TeamMembership
+from okrplatform.tenancy.models import Team
 from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
 
 
-def board_or_404(pk: int, *, annotate_team_of_user: int | None = None) -> Board:
-    """The board, or 404. ``annotate_team_of_user`` adds ``user_in_owner_team`` in the same
-    query, which is all ``board_can_edit`` needs to know about that user's teams."""
-    boards = Board.objects.select_related("owner_team")
-    if annotate_team_of_user is not None:
-        boards = boards.annotate(
-            user_in_owner_team=Exists(
-                TeamMembership.objects.filter(
-                    team_id=OuterRef("owner_team_id"), user_id=annotate_team_of_user
-                )
-            )
-        )
-    board = boards.filter(pk=pk).first()
+def board_or_404(pk: int) -> Board:
+    board = Board.objects.select_related("owner_team").filter(pk=pk).first()
     if board is None:
         raise Http404("No such board.")
     return board
@@ -70,13 +60,19 @@ def board_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "boards/board_list.html", context, status=status)
 
 
-def _board_page(request: HttpRequest, board: Board | None) -> HttpResponse:
+def _board_page(request: HttpRequest, page: BoardPage | None) -> HttpResponse:
+    """A board's page (``page``), or the "All KPIs" view (None)."""
     membership = current_membership(request)
     organization = membership.organization
-    teams = list(Team.objects.order_by("name").values_list("pk", "name"))
+    board = page.board if page is not None else None
+    if page is not None:
+        teams = page.teams
+    else:
+        teams = list(Team.objects.order_by("name", "pk").values_list("pk", "name"))
     filters = BoardFilterForm(request.GET or None, teams=teams, board_order=board is not None)
     chosen = filters.values()
-    cards = board_cards(board, organization_slug=organization.slug, **chosen)
+    sections = page.sections if page is not None else None
+    cards = board_cards(board, organization_slug=organization.slug, sections=sections, **chosen)
     if board is None:
         page_url = reverse("boards:all-kpis", kwargs={"org_slug": organization.slug})
         entry_url = reverse("boards:all-grid-entry", kwargs={"org_slug": organization.slug})
@@ -120,7 +116,9 @@ def all_kpis(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def board_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     # Looked up before the method check: a foreign id is a 404 whatever the method.
-    board = board_or_404(pk, annotate_team_of_user=request.user.pk)
+    page = board_page(pk, user_id=current_membership(request).user_id)
+    if page is None:
+        raise Http404("No such board.")
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
-    return _board_page(request, board)
+    return _board_page(request, page)
