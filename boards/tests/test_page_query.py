@@ -38,7 +38,8 @@ def test_both_implementations_agree(
     for user_id, in_team in ((member.user_id, True), (owner.user_id, False)):
         raw = board_page_postgresql(world.board.pk, user_id=user_id)
         orm = board_page_portable(world.board.pk, user_id=user_id)
-        assert raw is not None and orm is not None
+        assert raw is not None
+        assert orm is not None
         assert raw.board.user_in_owner_team is in_team  # type: ignore[attr-defined]
         assert _flat(raw) == _flat(orm)
     assert raw.sections == [(world.section.pk, "Money"), (raw.sections[1][0], "Later")]
