@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from okrplatform.errors import DomainError
-from okrplatform.forms import add_domain_error
+from okrplatform.forms import add_domain_error, form_html
 from okrplatform.tenancy.models import Team
 from okrplatform.tenancy.permissions import action_required, current_membership
 from okrplatform.tenancy.roles import Action
@@ -226,14 +226,16 @@ def _detail_context(
         "data_sources": data.sources,
         "changes": changes,
         "target_rows": target_rows,
-        "target_form": target_form
-        or TargetForm(
-            initial={
-                "kind": current.kind if current else "at_least",
-                "effective_from": initial_from,
-            }
+        "target_form_html": form_html(
+            target_form
+            or TargetForm(
+                initial={
+                    "kind": current.kind if current else "at_least",
+                    "effective_from": initial_from,
+                }
+            )
         ),
-        "value_form": value_form or ValueForm(kpi=kpi),
+        "value_form_html": form_html(value_form or ValueForm(kpi=kpi)),
         "archive_form": ArchiveForm(initial={"archived": not kpi.archived}),
     }
 
