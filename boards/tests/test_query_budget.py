@@ -17,14 +17,14 @@ from okrplatform.tenancy.models import Organization
 from tests.factories import TeamFactory, UserFactory
 
 VALUES_PER_KPI = 55
-# Session, user, the user's memberships (middleware: the membership check and the organisation
-# switcher in one); the board with the reader's edit rights, its sections and the teams of the
-# filter (one query on PostgreSQL, three elsewhere); THE card query; the aligned-OKR counts; the
-# unread count of the notification bell (top bar, so full pages only).
+# Session, user, the user's memberships (middleware: the membership check, the organisation
+# switcher and the unread count of the notification bell in one); the board with the reader's
+# edit rights, its sections and the teams of the filter (one query on PostgreSQL, three
+# elsewhere); THE card query; the aligned-OKR counts.
 PAGE_READS = 1 if connection.vendor == "postgresql" else 3
-BOARD_QUERIES = 6 + PAGE_READS
-BOARD_FRAGMENT_QUERIES = BOARD_QUERIES - 1  # the fragment renders no bell
-ALL_KPIS_QUERIES = 7  # teams instead of the board; no sections, no edit rights to check
+BOARD_QUERIES = 5 + PAGE_READS
+BOARD_FRAGMENT_QUERIES = BOARD_QUERIES  # the bell's count costs no query of its own
+ALL_KPIS_QUERIES = 6  # teams instead of the board; no sections, no edit rights to check
 
 
 def _seed(organization: Organization, kpi_count: int) -> Board:

@@ -14,6 +14,9 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     if membership is None:
         return {}
+    read_with_membership = getattr(membership, "unread_badge", None)
+    if read_with_membership is not None:  # by OrganizationMiddleware, on a GET
+        return {"notifications_unread": read_with_membership}
     # Lazy: HTMX fragments that never draw the top bar do not pay for the count.
     return {
         "notifications_unread": SimpleLazyObject(

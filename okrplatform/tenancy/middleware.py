@@ -51,7 +51,12 @@ class OrganizationMiddleware:
             return redirect_to_login(request.get_full_path())
         # One query answers both the membership check and the layout's organisation switcher:
         # every membership of the user (a handful of rows), the one of this slug picked here.
-        memberships = memberships_with_organizations(request.user)
+        # On a GET it also counts the bell's unread notifications (a page that changes nothing:
+        # after a POST the view may have read some, so the layout counts them when it renders).
+        safe = request.method in ("GET", "HEAD")
+        memberships = memberships_with_organizations(
+            request.user, unread_badge_of=slug if safe else None
+        )
         membership = _membership_of(memberships, slug)
         if membership is None:
             raise Http404("No such organisation.")

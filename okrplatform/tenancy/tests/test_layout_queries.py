@@ -8,6 +8,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from okrplatform.notifications.models import Notification, NotificationKind
 from okrplatform.tenancy.membership_rows import memberships_with_organizations
 from okrplatform.tenancy.models import Membership
 from okrplatform.tenancy.selectors import memberships_of_user
@@ -32,8 +33,8 @@ def test_bare_layout_reads_session_user_memberships_and_badge_only(
     status, page, queries = _get(member_client, "/acme/bare-layout/")
 
     assert status == 200
-    # Session, user, every membership of the user (the check and the switcher), unread badge.
-    assert len(queries) == 4, queries
+    # Session, user, every membership of the user (the check, the switcher and the bell).
+    assert len(queries) == 3, queries
     assert 'data-testid="org-switcher"' in page
     assert page.count('class="org-mark"') == 1 + 6  # the summary's mark and one per organisation
     assert 'href="/acme/" aria-current="true"' in page
@@ -77,3 +78,45 @@ def test_hand_written_memberships_match_the_selector(
         assert model_to_dict(hand.organization) == model_to_dict(orm.organization)
         assert hand.organization.created_at == orm.organization.created_at
         assert hand.user == member.user
+
+
+def _unread(membership: Membership, title: str) -> None:
+    Notification.unscoped.create(
+        organization_id=membership.organization_id,
+        recipient=membership.user,
+        kind=NotificationKind.KPI_UNHEALTHY,
+        title=title,
+        dedupe_key=title,
+    )
+
+
+def test_the_bell_counted_with_the_memberships_is_the_pages_own(
+    member: Membership, member_client: Client, admin: Membership, other_member: Membership
+) -> None:
+    mine_elsewhere = MembershipFactory(user=member.user, organization=other_member.organization)
+    for title in ("One", "Two"):
+        _unread(member, title)
+    _unread(admin, "Not mine")
+    _unread(mine_elsewhere, "Mine, in Globex")
+
+    _, acme, _ = _get(member_client, "/acme/bare-layout/")
+    _, globex, _ = _get(member_client, "/globex/bare-layout/")
+
+    assert 'aria-label="Notifications, 2 unread"' in acme
+    assert 'aria-label="Notifications, 1 unread"' in globex
+    read = memberships_with_organizations(member.user, unread_badge_of="acme")
+    badges = {m.organization.slug: getattr(m, "unread_badge", None) for m in read}
+    assert badges == {"acme": "2", "globex": None}  # counted for the page's organisation only
+
+
+def test_after_a_post_the_bell_counts_what_the_view_left_unread(
+    member: Membership, member_client: Client
+) -> None:
+    _unread(member, "One")
+    member_client.get("/acme/bare-layout/")
+
+    response = member_client.post("/acme/bare-layout/")
+
+    page = response.content.decode()
+    assert 'data-testid="notification-bell"' in page
+    assert "unread" not in page  # the view read it: no stale count from before the view
