@@ -1,12 +1,13 @@
-"""What the KPI page reads, besides the KPI itself, in two implementations that return the same
-rows.
+"""What the KPI page reads: the KPI and everything it shows of it, in two implementations that
+return the same rows.
 
-- PostgreSQL: two hand-written queries. The period series as plain rows (the chart's points,
-  fetched like ``bench/kpi_page.py``'s reference), and one statement that reads everything else
-  the page shows (targets, the newest values with where they came from, the value count, the
-  newest health changes, the data sources) as JSON subselects. The ORM path below is seven
-  queries, and building and compiling them cost more than the rows of a 5-year KPI (``make
-  bench``).
+- PostgreSQL: one hand-written statement for the page (``kpi_page``): the KPI with its team's
+  and owner's names, the period series (the chart's points, the rows ``bench/kpi_page.py``'s
+  reference fetches) as three arrays, and everything else the page shows (targets, the newest
+  values with where they came from, the value count, the newest health changes, the data
+  sources) as JSON subselects. The ORM path below is nine queries, and building and compiling
+  them cost more than the rows of a 5-year KPI (``make bench``). A form that fails re-renders
+  the page around a KPI already read: two queries (``page_data_postgresql``).
 - Anywhere else (SQLite): the ORM, one query per part.
 
 ``kpis/tests/test_page_data.py`` runs both on PostgreSQL and checks they agree. Tenancy fails
@@ -17,6 +18,7 @@ when none is bound, and filters every table on it; the ORM goes through the tena
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -83,8 +85,7 @@ WHERE organization_id = %(org)s AND kpi_id = %(kpi)s ORDER BY period_start
 
 # Numbers travel as text so they come back as exact Decimals; every table is filtered on the
 # organisation, the joined ones too.
-PAGE_SQL = """
-SELECT
+PAGE_COLUMNS = """
   (SELECT count(*) FROM kpis_kpivalue WHERE organization_id = %(org)s AND kpi_id = %(kpi)s),
   (SELECT coalesce(json_agg(json_build_array(
         id, kind, lower::text, upper::text, tolerance::text, effective_from, created_at
@@ -119,6 +120,7 @@ SELECT
    JOIN integrations_integration i ON i.id = s.integration_id AND i.organization_id = %(org)s
    WHERE s.organization_id = %(org)s AND s.kpi_id = %(kpi)s)
 """
+PAGE_SQL = f"SELECT {PAGE_COLUMNS}"
 
 
 def _parsed(column: Any) -> Any:
@@ -129,13 +131,29 @@ def _parsed(column: Any) -> Any:
 M = TypeVar("M", bound=models.Model)
 
 KPI_FIELDS = [field.attname for field in KPI._meta.concrete_fields]
-KPI_SQL = f"""
-SELECT {", ".join(f'k."{name}"' for name in KPI_FIELDS)},
-  t.name, u.full_name, u.email
+_KPI_COLUMNS = (
+    f"""{", ".join(f'k."{name}"' for name in KPI_FIELDS)}, t.name, u.full_name, u.email"""
+)
+_KPI_FROM = """
 FROM kpis_kpi k
 LEFT JOIN tenancy_team t ON t.id = k.owner_team_id AND t.organization_id = %(org)s
 LEFT JOIN accounts_user u ON u.id = k.owner_id
-WHERE k.organization_id = %(org)s AND k.id = %(kpi)s
+"""
+_KPI_WHERE = "WHERE k.organization_id = %(org)s AND k.id = %(kpi)s"
+KPI_SQL = f"SELECT {_KPI_COLUMNS} {_KPI_FROM} {_KPI_WHERE}"
+
+# The whole page in one round trip: the KPI, its period series as three arrays (as rows, the
+# same points cost one more round trip and a tuple per row), and the page's other parts.
+KPI_PAGE_SQL = f"""
+SELECT {_KPI_COLUMNS}, series.starts, series.vals, series.healths, {PAGE_COLUMNS}
+{_KPI_FROM}
+LEFT JOIN LATERAL (
+  SELECT array_agg(period_start ORDER BY period_start) AS starts,
+         array_agg(value ORDER BY period_start) AS vals,
+         array_agg(health ORDER BY period_start) AS healths
+  FROM kpis_kpiperiod WHERE organization_id = %(org)s AND kpi_id = k.id
+) series ON true
+{_KPI_WHERE}
 """  # noqa: S608 - column names from the model, values bound
 
 
@@ -149,9 +167,12 @@ def kpi_for_page(pk: int) -> KPI | None:
     with connection.cursor() as cursor:
         cursor.execute(KPI_SQL, {"org": current_organization_id(), "kpi": pk})
         row = cursor.fetchone()
-    if row is None:
-        return None
-    *kpi_values, team_name, full_name, email = row
+    return None if row is None else _kpi_from_row(row)
+
+
+def _kpi_from_row(row: Sequence[Any]) -> KPI:
+    """The KPI of ``_KPI_COLUMNS``: its fields, then its team's and owner's names."""
+    kpi_values, (team_name, full_name, email) = row[:-3], row[-3:]
     kpi = KPI.from_db(connection.alias, KPI_FIELDS, kpi_values)
     if kpi.owner_team_id is not None and team_name is not None:
         kpi.owner_team = _partial(
@@ -181,24 +202,52 @@ def _provider_label(provider: str) -> str:
     return str(Provider(provider).label) if provider in Provider.values else provider
 
 
-def page_data_postgresql(kpi: KPI, *, values_shown: int, changes_shown: int) -> KPIPageData:
-    params = {
+def _params(kpi_pk: int, values_shown: int, changes_shown: int) -> dict[str, Any]:
+    return {
         "org": current_organization_id(),
-        "kpi": kpi.pk,
+        "kpi": kpi_pk,
         "values_shown": values_shown,
         "changes_shown": changes_shown,
     }
+
+
+def page_data_postgresql(kpi: KPI, *, values_shown: int, changes_shown: int) -> KPIPageData:
+    params = _params(kpi.pk, values_shown, changes_shown)
     with connection.cursor() as cursor:
         cursor.execute(PERIODS_SQL, params)
         periods = list(map(ChartPoint._make, cursor.fetchall()))
         cursor.execute(PAGE_SQL, params)
-        value_count, *parts = cursor.fetchone()
-    targets, values, changes, sources = (_parsed(part) for part in parts)
+        parts = cursor.fetchone()
+    return _page_data(kpi, params["org"], periods, parts)
+
+
+def kpi_page_postgresql(
+    pk: int, *, values_shown: int, changes_shown: int
+) -> tuple[KPI, KPIPageData] | None:
+    params = _params(pk, values_shown, changes_shown)
+    with connection.cursor() as cursor:
+        cursor.execute(KPI_PAGE_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(KPI_FIELDS) + 3
+    kpi = _kpi_from_row(row[:split])
+    starts, values, healths = row[split : split + 3]
+    periods = list(map(ChartPoint, starts, values, healths)) if starts else []
+    return kpi, _page_data(kpi, params["org"], periods, row[split + 3 :])
+
+
+def _page_data(
+    kpi: KPI, organization_id: int, periods: list[ChartPoint], parts: Sequence[Any]
+) -> KPIPageData:
+    """The page's parts from the columns of ``PAGE_COLUMNS``."""
+    value_count = parts[0]
+    targets, values, changes, sources = (_parsed(part) for part in parts[1:])
     return KPIPageData(
         targets=[
             KPITarget(
                 pk=pk,
-                organization_id=params["org"],
+                organization_id=organization_id,
                 kpi=kpi,
                 kind=kind,
                 lower=_decimal(lower),
@@ -294,6 +343,17 @@ def page_data_portable(kpi: KPI, *, values_shown: int, changes_shown: int) -> KP
             for source in kpi.data_sources.select_related("integration").order_by("pk")
         ],
     )
+
+
+def kpi_page(pk: int, *, values_shown: int, changes_shown: int) -> tuple[KPI, KPIPageData] | None:
+    """The KPI ``pk`` as ``kpi_for_page`` reads it and its ``kpi_page_data``, or None: one query
+    on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return kpi_page_postgresql(pk, values_shown=values_shown, changes_shown=changes_shown)
+    kpi = kpi_for_page(pk)
+    if kpi is None:
+        return None
+    return kpi, page_data_portable(kpi, values_shown=values_shown, changes_shown=changes_shown)
 
 
 def kpi_page_data(kpi: KPI, *, values_shown: int, changes_shown: int) -> KPIPageData:

@@ -28,7 +28,7 @@ from .formatting import format_target, format_value
 from .forms import ArchiveForm, KPIForm, TargetForm, ValueEditForm, ValueForm
 from .health import is_overdue, target_for_period
 from .models import KPI, Health, KPIValue
-from .page_data import KPIPageData, kpi_for_page, kpi_page_data
+from .page_data import KPIPageData, kpi_page, kpi_page_data
 from .periods import period_bounds, period_label, period_start
 from .provenance import value_origin
 
@@ -173,12 +173,14 @@ def _detail_context(
     request: HttpRequest,
     kpi: KPI,
     *,
+    data: KPIPageData | None = None,
     target_form: TargetForm | None = None,
     value_form: ValueForm | None = None,
 ) -> dict[str, Any]:
     membership = current_membership(request)
     org_slug = membership.organization.slug
-    data = kpi_page_data(kpi, values_shown=VALUES_SHOWN, changes_shown=HEALTH_CHANGES_SHOWN)
+    if data is None:
+        data = kpi_page_data(kpi, values_shown=VALUES_SHOWN, changes_shown=HEALTH_CHANGES_SHOWN)
     targets = data.targets
     now = timezone.now()
     current = target_for_period(targets, period_start(kpi.update_frequency, now))
@@ -241,10 +243,11 @@ def _detail_context(
 
 
 def kpi_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    kpi = kpi_for_page(pk)
-    if kpi is None:
+    page = kpi_page(pk, values_shown=VALUES_SHOWN, changes_shown=HEALTH_CHANGES_SHOWN)
+    if page is None:
         raise Http404("No such KPI.")
-    return render(request, "kpis/kpi_detail.html", _detail_context(request, kpi))
+    kpi, data = page
+    return render(request, "kpis/kpi_detail.html", _detail_context(request, kpi, data=data))
 
 
 @require_POST

@@ -18,7 +18,13 @@ from goals.tests.factories import CycleFactory, KeyResultFactory, ObjectiveFacto
 from integrations.tests.factories import DataSourceFactory, SyncRunFactory
 from kpis import selectors, services
 from kpis.models import KPI, ValueSource
-from kpis.page_data import kpi_for_page, page_data_portable, page_data_postgresql
+from kpis.page_data import (
+    KPIPageData,
+    kpi_for_page,
+    kpi_page_postgresql,
+    page_data_portable,
+    page_data_postgresql,
+)
 from kpis.services import PointInput, kpi_values_record_many
 from okrplatform.tenancy.models import Membership, Organization
 from okrplatform.tenancy.scope import TenantScopeError, organization_scope
@@ -212,3 +218,57 @@ def test_the_kpi_read_by_hand_stays_in_its_organisation(
         assert kpi_for_page(kpi.pk) is None
     with organization_scope(org.pk):
         assert kpi_for_page(kpi.pk) == kpi
+
+
+def _comparable(data: KPIPageData) -> tuple[object, ...]:
+    fields = ("pk", "kind", "lower", "upper", "tolerance", "effective_from", "created_at")
+    targets = [[getattr(target, field) for field in fields] for target in data.targets]
+    return (targets, data.periods, data.values, data.value_count, data.changes, data.sources)
+
+
+@postgresql_only
+def test_the_page_in_one_query_is_the_kpi_and_its_page_data(
+    scope: Organization, owner: Membership
+) -> None:
+    kpi = a_busy_kpi(scope, owner, days=40, targets=3)
+    kpi.owner = owner.user
+    kpi.save()
+    page = kpi_page_postgresql(kpi.pk, values_shown=24, changes_shown=5)
+    assert page is not None
+    in_one, data = page
+    alone = kpi_for_page(kpi.pk)
+    assert alone is not None
+    fields = [field.attname for field in KPI._meta.concrete_fields]
+    assert [getattr(in_one, name) for name in fields] == [getattr(alone, name) for name in fields]
+    assert in_one.owner is not None
+    assert alone.owner is not None
+    assert in_one.owner.full_name == alone.owner.full_name
+    assert len(data.periods) == 41
+    assert _comparable(data) == _comparable(
+        page_data_postgresql(kpi, values_shown=24, changes_shown=5)
+    )
+    assert _comparable(data) == _comparable(
+        page_data_portable(kpi, values_shown=24, changes_shown=5)
+    )
+
+
+@postgresql_only
+def test_the_page_in_one_query_of_a_kpi_without_history(scope: Organization) -> None:
+    kpi = KPIFactory(organization=scope)
+    page = kpi_page_postgresql(kpi.pk, values_shown=24, changes_shown=24)
+    assert page is not None
+    assert page[0] == kpi
+    assert _comparable(page[1]) == ([], [], [], 0, [], [])
+    assert kpi_page_postgresql(0, values_shown=24, changes_shown=24) is None
+
+
+@postgresql_only
+def test_the_page_in_one_query_stays_in_its_organisation(
+    org: Organization, owner: Membership, other_org: Organization
+) -> None:
+    with organization_scope(org.pk):
+        kpi = a_busy_kpi(org, owner, days=5, targets=2)
+    with pytest.raises(TenantScopeError):
+        kpi_page_postgresql(kpi.pk, values_shown=24, changes_shown=24)
+    with organization_scope(other_org.pk):
+        assert kpi_page_postgresql(kpi.pk, values_shown=24, changes_shown=24) is None
