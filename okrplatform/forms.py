@@ -6,6 +6,7 @@ from collections.abc import Hashable
 
 from django import forms
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from okrplatform.errors import DomainError
@@ -23,10 +24,12 @@ _UNBOUND_HTML_MAX = 256  # distinct forms × their choices; emptied when full (d
 
 
 def _unbound_markup_key(form: forms.BaseForm) -> Hashable:
-    """Everything an unbound form's markup depends on: its class, and per field what an
-    ``__init__`` may set (label, help, required, widget attributes, choices, initial value)."""
+    """Everything an unbound form's markup depends on: its class, prefix, ids and the language,
+    and per field what an ``__init__`` may set (label, help, required, disabled, widget and its
+    attributes, choices, initial value). Err on the side of a larger key: a key that misses
+    something would show one person's form to another."""
     parts: list[Hashable] = [type(form).__module__, type(form).__qualname__]
-    parts += [form.prefix, form.auto_id]
+    parts += [form.prefix, form.auto_id, translation.get_language()]
     for name, field in form.fields.items():
         choices = getattr(field, "choices", None)
         initial = form.get_initial_for_field(field, name)
@@ -36,6 +39,8 @@ def _unbound_markup_key(form: forms.BaseForm) -> Hashable:
                 str(field.label),
                 str(field.help_text),
                 field.required,
+                field.disabled,
+                type(field.widget).__qualname__,
                 tuple(sorted((key, str(value)) for key, value in field.widget.attrs.items())),
                 tuple((value, str(label)) for value, label in choices) if choices else None,
                 initial if isinstance(initial, Hashable) else repr(initial),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.utils import timezone
 
@@ -68,3 +69,19 @@ def test_a_bound_form_shows_its_data_and_errors(scope: Organization) -> None:
     assert html == _included(form)
     assert 'class="field-error"' in html
     assert 'value="kept"' in html
+
+
+def test_a_form_changed_after_construction_gets_its_own_markup(scope: Organization) -> None:
+    kpi = KPIFactory(organization=scope, update_frequency="daily")
+    plain = form_html(ValueForm(kpi=kpi))
+
+    disabled = ValueForm(kpi=kpi)
+    disabled.fields["note"].disabled = True
+    textarea = ValueForm(kpi=kpi)
+    textarea.fields["note"].widget = forms.Textarea()
+    prefixed = ValueForm(kpi=kpi, prefix="second")
+
+    for form in (disabled, textarea, prefixed):
+        html = form_html(form)
+        assert html != plain
+        assert html == _included(form)
