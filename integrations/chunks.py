@@ -47,7 +47,7 @@ from kpis.services import PointInput, kpi_values_record_many
 from okrplatform.errors import DomainError
 from okrplatform.tenancy.scope import current_organization_id
 
-from . import fairness, sync
+from . import claims, fairness, sync
 from .crypto import CredentialError
 from .models import RunStatus, SyncRun
 from .providers import FetchError, Point
@@ -80,7 +80,7 @@ def sync_runs_execute(*, run_ids: list[int]) -> ChunkOutcome:
     remaining = list(dict.fromkeys(run_ids))
     started = time.monotonic()
     while remaining:
-        claimed = sync.runs_claim_fairly(remaining)
+        claimed = claims.runs_claim_fairly(remaining)
         if isinstance(claimed, fairness.Deferred):  # over the cap: back in a moment
             outcome.deferred, outcome.defer_for = claimed.run_ids, claimed.retry_in
             break

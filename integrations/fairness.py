@@ -37,7 +37,7 @@ from okrplatform.tenancy.models import Organization
 from .models import RunStatus, SyncRun
 
 if TYPE_CHECKING:
-    from .sync import Claimed
+    from .claims import Claimed
 
 # The advisory lock key's first half: namespaces our per-organisation lock in PostgreSQL's
 # shared advisory lock space (the second half is the organisation id).

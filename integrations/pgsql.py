@@ -106,7 +106,7 @@ def runs_claim(
     alone_until: datetime | None = None,
     limit: int | None = None,
 ) -> list[SyncRun]:
-    """``sync.sync_run_claim`` for many runs in one statement: those of ``run_ids`` not finished
+    """``claims.sync_run_claim`` for many runs in one statement: those of ``run_ids`` not finished
     nor held by another worker (at most ``limit``, lowest ids first), taken under a lease, each
     with its data source, integration and KPI loaded.
 

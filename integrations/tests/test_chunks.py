@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations import chunks, fairness, sync
+from integrations import chunks, claims, fairness, sync
 from integrations.models import DataSource, RunStatus, SourceStatus, SyncRun
 from integrations.tests.factories import DataSourceFactory, IntegrationFactory
 from integrations.tests.httpserver import Reply, fake_server
@@ -187,11 +187,11 @@ def test_while_others_share_the_workers_a_chunk_claims_within_the_cap(settings) 
     ids = [run.pk for run in runs]
 
     with organization_scope(busy.pk):
-        claimed = sync.runs_claim_fairly(ids)
-        assert isinstance(claimed, sync.Claimed)
+        claimed = claims.runs_claim_fairly(ids)
+        assert isinstance(claimed, claims.Claimed)
         assert ([run.pk for run in claimed.runs], claimed.whole) == ([ids[0]], False)
         # The cap is held (by that claim, as by another worker's chunk): the rest waits.
-        deferred = sync.runs_claim_fairly(ids[1:])
+        deferred = claims.runs_claim_fairly(ids[1:])
     assert isinstance(deferred, fairness.Deferred)
     assert deferred.run_ids == ids[1:]
     rest = SyncRun.unscoped.filter(pk__in=ids[1:])
@@ -209,7 +209,7 @@ def test_under_the_cap_a_chunk_runs_its_runs_one_at_a_time_to_the_end(
         _queued(_source(waiting, server.url("/one")))
         runs = [_queued(_source(busy, server.url("/one"))) for _ in range(3)]
         running_seen: list[int] = []
-        claim = sync.sync_runs_claim
+        claim = claims.sync_runs_claim
 
         def counting_claim(**kwargs):
             claimed = claim(**kwargs)
@@ -218,7 +218,7 @@ def test_under_the_cap_a_chunk_runs_its_runs_one_at_a_time_to_the_end(
             )
             return claimed
 
-        monkeypatch.setattr(sync, "sync_runs_claim", counting_claim)
+        monkeypatch.setattr(claims, "sync_runs_claim", counting_claim)
         outcome = _execute(busy, runs)
 
     assert list(outcome.statuses.values()) == ["succeeded"] * 3

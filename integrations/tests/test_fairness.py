@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from integrations import fairness, sync
+from integrations import claims, fairness, sync
 from integrations.models import RunStatus, SyncRun
 from integrations.tests.factories import DataSourceFactory
 from okrplatform.tenancy.scope import organization_scope
@@ -42,7 +42,7 @@ def _claim_all_at_once(organization, runs: list[SyncRun]) -> list[object]:
         try:
             with organization_scope(organization.pk):
                 start.wait()
-                results[index] = sync._claim_fairly(runs[index].pk)
+                results[index] = claims.claim_fairly(runs[index].pk)
         except BaseException as error:  # noqa: BLE001 - surfaced below
             errors.append(error)
         finally:
@@ -113,8 +113,8 @@ def test_a_duplicate_message_of_a_held_run_is_skipped_not_deferred(settings) -> 
     _queued_runs(waiting, 1)
     [run] = _queued_runs(busy, 1)
     with organization_scope(busy.pk):
-        assert isinstance(sync._claim_fairly(run.pk), SyncRun)
-        assert sync._claim_fairly(run.pk) is None  # held: the duplicate is dropped
+        assert isinstance(claims.claim_fairly(run.pk), SyncRun)
+        assert claims.claim_fairly(run.pk) is None  # held: the duplicate is dropped
     run.refresh_from_db()
     assert (run.status, run.attempts) == (RunStatus.RUNNING, 1)
     assert run.lease_expires_at < timezone.now() + sync.RUN_LEASE + timedelta(seconds=1)

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from integrations import sync
+from integrations import claims, sync
 from integrations.models import DataSource, RunStatus, SourceStatus, SyncRun
 from integrations.tests.factories import DataSourceFactory, IntegrationFactory
 from integrations.tests.httpserver import Recorded, Reply, fake_server
@@ -227,8 +227,8 @@ def test_sweeper_resends_expired_runs_and_a_killed_run_completes_once(
         run = _run(source)
         # A worker claims the run, then dies before finishing (no finish, lease left running).
         with organization_scope(org.pk):
-            assert sync.sync_run_claim(run_id=run.pk) is not None
-            assert sync.sync_run_claim(run_id=run.pk) is None  # the lease holds meanwhile
+            assert claims.sync_run_claim(run_id=run.pk) is not None
+            assert claims.sync_run_claim(run_id=run.pk) is None  # the lease holds meanwhile
         assert sync.expired_runs_sweep() == []
         later = timezone.now() + sync.RUN_LEASE + timedelta(seconds=1)
         with django_capture_on_commit_callbacks(execute=True):
