@@ -8,28 +8,32 @@ change of frequency or aggregation rebuilds the whole series.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q
 
 from .alerts import HealthTurn, kpi_unhealthy_notify
-from .health import aggregate, evaluate, next_health, target_for_period
+from .health import aggregate
 from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
+from .period_walk import (
+    PeriodChange,
+    PeriodRow,
+    period_window,
+    refresh_plan,
+)
 from .periods import period_bounds, period_end, period_start
 from .pgarrays import dates_literal, numbers_literal, texts_literal
 from .validation import QUANTUM
 
-CASCADE_CHUNK = 64
 SPANS_PER_QUERY = 100
 
 
-def _spans(frequency: str, starts: Iterable[date]) -> list[tuple[date, date]]:
+def touched_spans(frequency: str, starts: Iterable[date]) -> list[tuple[date, date]]:
     """Touched periods merged into contiguous [from, to) date spans: fewer, simpler filters."""
     spans: list[tuple[date, date]] = []
     for start in sorted(set(starts)):
@@ -44,7 +48,7 @@ def _spans(frequency: str, starts: Iterable[date]) -> list[tuple[date, date]]:
 def _aggregate_periods(kpi: KPI, starts: set[date]) -> dict[date, tuple[Decimal, datetime]]:
     """(value, newest timestamp) of each touched period that still has points."""
     points: dict[date, list[tuple[datetime, Decimal]]] = {}
-    spans = _spans(kpi.update_frequency, starts)
+    spans = touched_spans(kpi.update_frequency, starts)
     for offset in range(0, len(spans), SPANS_PER_QUERY):
         ranges = []
         for span_from, span_to in spans[offset : offset + SPANS_PER_QUERY]:
@@ -77,114 +81,6 @@ def aggregate_points(
     return result
 
 
-@dataclass
-class _Row:
-    """A period of the series as the walk handles it (plain data: backfills walk thousands)."""
-
-    pk: int | None
-    period_start: date
-    value: Decimal
-    last_timestamp: datetime
-    raw_health: str = ""
-    health: str = ""
-
-
-_ROW_FIELDS = ("pk", "period_start", "value", "last_timestamp", "raw_health", "health")
-
-
-def _rows(queryset: QuerySet[KPIPeriod]) -> list[_Row]:
-    return [_Row(*values) for values in queryset.values_list(*_ROW_FIELDS)]
-
-
-@dataclass
-class _Change:
-    from_health: str
-    to_health: str
-    changed_at: datetime
-    period_start: date
-    value: Decimal
-
-
-@dataclass
-class _Walk:
-    """The running state of the forward pass over a KPI's periods."""
-
-    targets: list[KPITarget]
-    periods: int
-    previous: Health
-    recent_raw: list[Health]
-    changes: list[_Change] = field(default_factory=list)
-    dirty: list[_Row] = field(default_factory=list)
-
-    def step(self, row: _Row) -> bool:
-        """Judge ``row``; True when its stored verdicts were already right."""
-        raw = evaluate(target_for_period(self.targets, row.period_start), row.value)
-        self.recent_raw = [*self.recent_raw, raw][-self.periods :]
-        health = next_health(self.previous, self.recent_raw, self.periods)
-        unchanged = row.pk is not None and row.raw_health == raw and row.health == health
-        if not unchanged:
-            row.raw_health, row.health = raw, health
-            self.dirty.append(row)
-        if health != self.previous:
-            self.changes.append(
-                _Change(self.previous, health, row.last_timestamp, row.period_start, row.value)
-            )
-        self.previous = health
-        return unchanged
-
-
-def _after(kpi: KPI, after: date) -> QuerySet[KPIPeriod]:
-    return KPIPeriod.objects.filter(kpi=kpi, period_start__gt=after).order_by("period_start")[
-        :CASCADE_CHUNK
-    ]
-
-
-def _rows_after(kpi: KPI, after: date, first: list[_Row] | None = None) -> Iterator[_Row]:
-    """The periods after ``after``, a chunk at a time (``first``: the first chunk, read already)."""
-    chunk = first if first is not None else _rows(_after(kpi, after))
-    while True:
-        yield from chunk
-        if len(chunk) < CASCADE_CHUNK:
-            return
-        chunk = _rows(_after(kpi, chunk[-1].period_start))
-
-
-@dataclass
-class _Window:
-    before: list[_Row]  # the hysteresis window before the touched periods, oldest first
-    within: list[_Row]  # the stored periods from the first to the last touched one
-    after: list[_Row] | None  # the first chunk after them (None: not read)
-
-
-def _window(kpi: KPI, start: date, end: date, periods: int) -> _Window:
-    """The stored periods a refresh walks over: the hysteresis window before ``start``, those
-    from ``start`` to ``end`` and the first chunk after ``end`` (unless ``end`` is open). One
-    query where the database allows (UNION ALL of the slices, each tagged), else one each."""
-    periods_of_kpi = KPIPeriod.objects.filter(kpi=kpi)
-    slices = [
-        periods_of_kpi.filter(period_start__lt=start).order_by("-period_start")[:periods],
-        periods_of_kpi.filter(period_start__gte=start, period_start__lte=end),
-    ]
-    if end != date.max:
-        slices.append(_after(kpi, end))
-    if connection.features.supports_slicing_ordering_in_compound:
-        tagged = [
-            query.annotate(part=Value(index)).values_list(*_ROW_FIELDS, "part")
-            for index, query in enumerate(slices)
-        ]
-        parts: list[list[_Row]] = [[] for _ in slices]
-        for *values, index in tagged[0].union(*tagged[1:], all=True):
-            parts[index].append(_Row(*values))
-        parts[0].sort(key=lambda row: row.period_start, reverse=True)
-        if len(parts) > 2:
-            parts[2].sort(key=lambda row: row.period_start)
-    else:
-        parts = [_rows(query) for query in slices]
-    return _Window(
-        before=parts[0][::-1], within=parts[1], after=parts[2] if len(parts) > 2 else None
-    )
-
-
 def periods_refresh(
     kpi: KPI,
     *,
@@ -212,7 +108,7 @@ def periods_refresh(
     if span is None:
         return
     start, end = span
-    window = _window(kpi, start, end, max(kpi.hysteresis_periods, 1))
+    window = period_window(kpi, start, end, max(kpi.hysteresis_periods, 1))
     plan = refresh_plan(
         kpi,
         touched=touched_set,
@@ -232,7 +128,7 @@ def periods_refresh(
         ).delete()
     _write(kpi, plan.dirty, plan.changes)
     current_state_refresh(kpi)
-    _report_turn(kpi, health_before, turns)
+    turn_report(kpi, health_before, turns)
 
 
 def refresh_span(
@@ -249,69 +145,7 @@ def refresh_span(
     return start, end
 
 
-@dataclass
-class RefreshPlan:
-    """What a refresh writes: period rows to delete, rows to write, health changes to store,
-    and the span whose stored health changes it replaces (when ``walked_stored``)."""
-
-    removed: list[int]
-    dirty: list[_Row]
-    changes: list[_Change]
-    walked_stored: bool
-    walked_to: date
-
-
-def refresh_plan(
-    kpi: KPI,
-    *,
-    touched: set[date],
-    aggregated: dict[date, tuple[Decimal, datetime]],
-    window: _Window,
-    targets: list[KPITarget],
-    start: date,
-    end: date,
-) -> RefreshPlan:
-    """Walk the periods from ``start`` forward with the hysteresis window before it: judge the
-    touched and re-judged periods, then those after until the stored verdicts agree again
-    (reading further chunks only if the first one after ``end`` does not suffice)."""
-    periods = max(kpi.hysteresis_periods, 1)
-    before = window.before
-    walk = _Walk(
-        targets=targets,
-        periods=periods,
-        previous=Health(before[-1].health) if before else Health.NO_DATA,
-        recent_raw=[Health(row.raw_health) for row in before],
-    )
-    stored = {row.period_start: row for row in window.within}
-    removed = [stored.pop(day) for day in touched if day in stored and day not in aggregated]
-    for day, (value, last_timestamp) in aggregated.items():
-        row = stored.get(day)
-        if row is None:
-            stored[day] = _Row(None, day, value, last_timestamp)
-        elif row.value != value or row.last_timestamp != last_timestamp:
-            row.value, row.last_timestamp, row.raw_health = value, last_timestamp, ""  # rewrite
-    for day in sorted(stored):
-        walk.step(stored[day])
-    walked_to = max(stored) if stored else start
-    walked_stored = bool(window.within)  # did the walk pass any period stored before this write?
-    if end != date.max:
-        for index, row in enumerate(_rows_after(kpi, end, first=window.after)):
-            walked_stored = True
-            converged = walk.step(row)
-            walked_to = row.period_start
-            if converged and index >= periods - 1:
-                break
-    walked_to = max(walked_to, *touched) if touched else walked_to
-    return RefreshPlan(
-        removed=[row.pk for row in removed if row.pk is not None],
-        dirty=walk.dirty,
-        changes=walk.changes,
-        walked_stored=walked_stored,
-        walked_to=walked_to,
-    )
-
-
-def _report_turn(kpi: KPI, health_before: str | None, turns: list[HealthTurn] | None) -> None:
+def turn_report(kpi: KPI, health_before: str | None, turns: list[HealthTurn] | None) -> None:
     """Report the KPI turning unhealthy with this write: to ``turns``, or straight to its people."""
     if kpi.health != Health.UNHEALTHY or health_before == Health.UNHEALTHY:
         return
@@ -329,7 +163,7 @@ def _report_turn(kpi: KPI, health_before: str | None, turns: list[HealthTurn] | 
         turns.append(turn)
 
 
-def _write(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
+def _write(kpi: KPI, rows: list[PeriodRow], changes: list[PeriodChange]) -> None:
     if connection.vendor == "postgresql":
         write_postgresql(
             kpi.organization_id,
@@ -387,7 +221,7 @@ def _write(kpi: KPI, rows: list[_Row], changes: list[_Change]) -> None:
 
 
 def write_postgresql(
-    organization_id: int, rows: list[tuple[int, _Row]], changes: list[tuple[int, _Change]]
+    organization_id: int, rows: list[tuple[int, PeriodRow]], changes: list[tuple[int, PeriodChange]]
 ) -> None:
     """The same writes as arrays through unnest, for one KPI or many (each row with its KPI's
     id): a two-year daily backfill makes thousands of period rows, and building a model

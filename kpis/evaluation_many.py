@@ -5,7 +5,7 @@ round trips per KPI.
 On PostgreSQL the reads and writes of all the KPIs are batched: one query each for the touched
 points, the stored periods around them and the targets; one statement each for the period rows,
 the health changes and the KPIs' current state, and one for their key results. Only the walk
-(``evaluation.refresh_plan``, plain Python) runs KPI by KPI, so the result is the one
+(``period_walk.refresh_plan``, plain Python) runs KPI by KPI, so the result is the one
 ``periods_refresh`` gives KPI by KPI (a test compares them). Every statement names the
 organisation. Elsewhere, or for a single KPI, this simply calls ``periods_refresh``.
 """
@@ -23,19 +23,15 @@ from django.db.models import Q
 
 from .alerts import HealthTurn
 from .evaluation import (
-    CASCADE_CHUNK,
-    RefreshPlan,
-    _report_turn,
-    _Row,
-    _spans,
-    _Window,
     aggregate_points,
     current_state_followed,
     periods_refresh,
-    refresh_plan,
+    touched_spans,
+    turn_report,
     write_postgresql,
 )
 from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
+from .period_walk import CASCADE_CHUNK, PeriodRow, PeriodWindow, RefreshPlan, refresh_plan
 from .periods import period_bounds, period_start
 
 
@@ -79,7 +75,7 @@ def periods_refresh_many(
     _current_state(organization_id, kpis)
     current_state_followed(kpis, previous_health=previous_health)
     for kpi in kpis:
-        _report_turn(kpi, locked_health.get(kpi.pk) or previous_health[kpi.pk], turns)
+        turn_report(kpi, locked_health.get(kpi.pk) or previous_health[kpi.pk], turns)
 
 
 def _points(
@@ -89,7 +85,7 @@ def _points(
     spans: list[tuple[int, datetime, datetime]] = []
     frequency = {kpi.pk: kpi.update_frequency for kpi in kpis}
     for kpi in kpis:
-        for span_from, span_to in _spans(kpi.update_frequency, touched[kpi.pk]):
+        for span_from, span_to in touched_spans(kpi.update_frequency, touched[kpi.pk]):
             since = period_bounds(kpi.update_frequency, span_from)[0]
             until = period_bounds(kpi.update_frequency, span_to)[0]
             spans.append((kpi.pk, since, until))
@@ -121,8 +117,8 @@ def _points(
 
 def _windows(
     organization_id: int, kpis: list[KPI], touched: Mapping[int, set[date]]
-) -> dict[int, _Window]:
-    """``evaluation._window`` of every KPI in one query: per KPI, the hysteresis window before
+) -> dict[int, PeriodWindow]:
+    """``period_walk.period_window`` of every KPI in one query: per KPI, the hysteresis window before
     its first touched period, the stored periods up to its last, the first chunk after."""
     table = connection.ops.quote_name(KPIPeriod._meta.db_table)
     columns = "p.id, p.period_start, p.value, p.last_timestamp, p.raw_health, p.health"
@@ -154,12 +150,12 @@ def _windows(
             },
         )
         rows = cursor.fetchall()
-    parts: dict[int, list[list[_Row]]] = {kpi.pk: [[], [], []] for kpi in kpis}
+    parts: dict[int, list[list[PeriodRow]]] = {kpi.pk: [[], [], []] for kpi in kpis}
     for kpi_id, part, *values in rows:
-        parts[kpi_id][part].append(_Row(*values))
+        parts[kpi_id][part].append(PeriodRow(*values))
     windows = {}
     for kpi_id, (before, within, after) in parts.items():
-        windows[kpi_id] = _Window(
+        windows[kpi_id] = PeriodWindow(
             before=sorted(before, key=lambda row: row.period_start),
             within=within,
             after=sorted(after, key=lambda row: row.period_start),
