@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 DISPATCH_BATCH = 500
 # An organisation's due runs go in at least this many tasks (up to INTEGRATIONS_RUNS_PER_TASK
 # runs each): see ``_enqueue_in_chunks_on_commit``.
-SPREAD_OVER_TASKS = 4
+SPREAD_OVER_TASKS = 8
 # Longer than the task's hard time limit, so a live run's lease never expires under it.
 RUN_LEASE = timedelta(minutes=6)
 # How long a queued run may wait for a worker before the sweeper sends it again.

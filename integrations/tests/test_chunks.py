@@ -159,7 +159,8 @@ def test_the_dispatcher_sends_each_organisations_runs_in_chunks(
     monkeypatch.setattr(sync, "_enqueue", lambda run, countdown=None: alone.append(run.pk))
     other = OrganizationFactory()
     due = timezone.now() - timedelta(minutes=1)
-    sources = [_source(org, "http://127.0.0.1:9/") for _ in range(5)] + [
+    # 17 due runs: spread over eight tasks at most 2 each (the setting), so 8 chunks and one alone.
+    sources = [_source(org, "http://127.0.0.1:9/") for _ in range(17)] + [
         _source(other, "http://127.0.0.1:9/")
     ]
     DataSource.unscoped.filter(pk__in=[s.pk for s in sources]).update(next_run_at=due)
@@ -168,7 +169,7 @@ def test_the_dispatcher_sends_each_organisations_runs_in_chunks(
         created = sync.due_sources_dispatch()
 
     runs = {run.pk: run for run in SyncRun.unscoped.filter(pk__in=created)}
-    assert [len(ids) for _org, ids in chunked] == [2, 2]
+    assert [len(ids) for _org, ids in chunked] == [2] * 8
     assert all(
         runs[run_id].organization_id == org_id == org.pk
         for org_id, ids in chunked
