@@ -28,7 +28,9 @@ migrate: $(STAMP)
 ## make run: set up everything and serve the app with a worker and beat (Ctrl-C stops all)
 run: migrate
 	@$(BIN)/python manage.py seed_demo --url http://127.0.0.1:$(PORT)/
-	PATH=$(CURDIR)/$(BIN):$$PATH PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	@# Links in notification emails point at this server unless SITE_URL says otherwise.
+	PATH=$(CURDIR)/$(BIN):$$PATH PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+		$(BIN)/honcho start -f Procfile.dev
 
 ## make test: set up everything and run the whole suite on PostgreSQL and Redis
 test: $(STAMP)
