@@ -278,7 +278,7 @@ def current_state_refresh(kpi: KPI) -> None:
     """Copy the newest period's value and health onto the KPI row that boards read."""
     previous_health = kpi.health
     if connection.vendor == "postgresql":
-        _current_state_postgresql(kpi)
+        current_state_postgresql(kpi.organization_id, [kpi])
     else:
         latest = KPIPeriod.objects.filter(kpi=kpi).order_by("-period_start").first()
         change = (
@@ -348,9 +348,10 @@ def rejudge_range(targets: list[KPITarget], effective_from: date) -> tuple[date,
     return effective_from, (later[0] - timedelta(days=1)) if later else None
 
 
-def _current_state_postgresql(kpi: KPI) -> None:
-    """The portable branch of ``current_state_refresh`` (two reads and an UPDATE) as one
-    statement: every KPI write ends here, so it is one round trip per write, not three."""
+def current_state_postgresql(organization_id: int, kpis: list[KPI]) -> None:
+    """The portable branch of ``current_state_refresh`` (two reads and an UPDATE per KPI) as one
+    statement for any number of one organisation's KPIs: every KPI write ends here, so it is one
+    round trip per write (or per batch, ``kpis.evaluation_many``), not three per KPI."""
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (KPI, KPIPeriod, HealthChange)
@@ -358,27 +359,38 @@ def _current_state_postgresql(kpi: KPI) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH latest AS (
-                SELECT health, value, last_timestamp FROM {table[KPIPeriod]}
-                WHERE organization_id = %(organization_id)s AND kpi_id = %(kpi_id)s
+            UPDATE {table[KPI]} k SET
+                health = coalesce(latest.health, %(no_data)s),
+                latest_value = latest.value,
+                latest_value_at = latest.last_timestamp,
+                health_since = CASE WHEN latest.found THEN change.changed_at END
+            FROM unnest(%(kpi_ids)s::bigint[]) AS t(kpi_id)
+            LEFT JOIN LATERAL (
+                SELECT true AS found, health, value, last_timestamp FROM {table[KPIPeriod]}
+                WHERE organization_id = %(organization_id)s AND kpi_id = t.kpi_id
                 ORDER BY period_start DESC LIMIT 1
-            ), change AS (
+            ) latest ON true
+            LEFT JOIN LATERAL (
                 SELECT changed_at FROM {table[HealthChange]}
-                WHERE organization_id = %(organization_id)s AND kpi_id = %(kpi_id)s
+                WHERE organization_id = %(organization_id)s AND kpi_id = t.kpi_id
                 ORDER BY period_start DESC, changed_at DESC LIMIT 1
-            )
-            UPDATE {table[KPI]} SET
-                health = coalesce((SELECT health FROM latest), %(no_data)s),
-                latest_value = (SELECT value FROM latest),
-                latest_value_at = (SELECT last_timestamp FROM latest),
-                health_since = CASE WHEN EXISTS (SELECT 1 FROM latest)
-                    THEN (SELECT changed_at FROM change) END
-            WHERE organization_id = %(organization_id)s AND id = %(kpi_id)s
-            RETURNING health, latest_value, latest_value_at, health_since
+            ) change ON true
+            WHERE k.organization_id = %(organization_id)s AND k.id = t.kpi_id
+            RETURNING k.id, k.health, k.latest_value, k.latest_value_at, k.health_since
             """,  # noqa: S608 - only our own table names are interpolated
-            {"organization_id": kpi.organization_id, "kpi_id": kpi.pk, "no_data": Health.NO_DATA},
+            {
+                "organization_id": organization_id,
+                "kpi_ids": [kpi.pk for kpi in kpis],
+                "no_data": Health.NO_DATA,
+            },
         )
-        row = cursor.fetchone()
-    if row is not None:
-        health, kpi.latest_value, kpi.latest_value_at, kpi.health_since = row
+        rows = cursor.fetchall()
+    by_id = {kpi.pk: kpi for kpi in kpis}
+    for kpi_id, health, latest_value, latest_value_at, health_since in rows:
+        kpi = by_id[kpi_id]
         kpi.health = Health(health)
+        kpi.latest_value, kpi.latest_value_at, kpi.health_since = (
+            latest_value,
+            latest_value_at,
+            health_since,
+        )

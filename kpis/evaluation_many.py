@@ -25,12 +25,13 @@ from .alerts import HealthTurn
 from .evaluation import (
     aggregate_points,
     current_state_followed,
+    current_state_postgresql,
     periods_refresh,
     touched_spans,
     turn_report,
     write_postgresql,
 )
-from .models import KPI, Health, HealthChange, KPIPeriod, KPITarget, KPIValue
+from .models import KPI, HealthChange, KPIPeriod, KPITarget, KPIValue
 from .period_walk import CASCADE_CHUNK, PeriodRow, PeriodWindow, RefreshPlan, refresh_plan
 from .periods import period_bounds, period_start
 
@@ -72,7 +73,7 @@ def periods_refresh_many(
         )
     _apply(organization_id, kpis, touched, plans)
     previous_health = {kpi.pk: kpi.health for kpi in kpis}
-    _current_state(organization_id, kpis)
+    current_state_postgresql(organization_id, kpis)
     current_state_followed(kpis, previous_health=previous_health)
     for kpi in kpis:
         turn_report(kpi, locked_health.get(kpi.pk) or previous_health[kpi.pk], turns)
@@ -185,49 +186,3 @@ def _apply(
         [(kpi.pk, row) for kpi in kpis for row in plans[kpi.pk].dirty],
         [(kpi.pk, change) for kpi in kpis for change in plans[kpi.pk].changes],
     )
-
-
-def _current_state(organization_id: int, kpis: list[KPI]) -> None:
-    """``evaluation._current_state_postgresql`` of every KPI in one statement."""
-    table = {
-        model: connection.ops.quote_name(model._meta.db_table)
-        for model in (KPI, KPIPeriod, HealthChange)
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {table[KPI]} k SET
-                health = coalesce(latest.health, %(no_data)s),
-                latest_value = latest.value,
-                latest_value_at = latest.last_timestamp,
-                health_since = CASE WHEN latest.found THEN change.changed_at END
-            FROM unnest(%(kpi_ids)s::bigint[]) AS t(kpi_id)
-            LEFT JOIN LATERAL (
-                SELECT true AS found, health, value, last_timestamp FROM {table[KPIPeriod]}
-                WHERE organization_id = %(organization_id)s AND kpi_id = t.kpi_id
-                ORDER BY period_start DESC LIMIT 1
-            ) latest ON true
-            LEFT JOIN LATERAL (
-                SELECT changed_at FROM {table[HealthChange]}
-                WHERE organization_id = %(organization_id)s AND kpi_id = t.kpi_id
-                ORDER BY period_start DESC, changed_at DESC LIMIT 1
-            ) change ON true
-            WHERE k.organization_id = %(organization_id)s AND k.id = t.kpi_id
-            RETURNING k.id, k.health, k.latest_value, k.latest_value_at, k.health_since
-            """,  # noqa: S608 - only our own table names are interpolated
-            {
-                "organization_id": organization_id,
-                "kpi_ids": [kpi.pk for kpi in kpis],
-                "no_data": Health.NO_DATA,
-            },
-        )
-        rows = cursor.fetchall()
-    by_id = {kpi.pk: kpi for kpi in kpis}
-    for kpi_id, health, latest_value, latest_value_at, health_since in rows:
-        kpi = by_id[kpi_id]
-        kpi.health = Health(health)
-        kpi.latest_value, kpi.latest_value_at, kpi.health_since = (
-            latest_value,
-            latest_value_at,
-            health_since,
-        )
